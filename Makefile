@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each does its own set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+PORT ?= 8000
+
+.PHONY: setup test demo lint format bench audit messages browser clean
+
+setup: $(STAMP) locale/.compiled
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Translations are compiled in set-up; msgfmt comes from Debian's gettext.
+locale/.compiled: $(wildcard locale/*/LC_MESSAGES/*.po) | $(STAMP)
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	PORTAL_TESTING=true $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+	@touch $@
+
+messages: $(STAMP)
+	PORTAL_TESTING=true $(BIN)/python manage.py makemessages -l es -l en --ignore=.venv --ignore=node_modules --no-obsolete -v 0
+
+# The browser suite drives Debian's Chromium; axe-core comes from npm.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@test -f node_modules/axe-core/axe.min.js || npm ci --silent --no-audit --no-fund
+
+test: setup browser
+	PORTAL_TESTING=true $(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+demo: setup
+	$(BIN)/python -m portal.sandbox.demo --port $(PORT)
+
+bench: setup
+	$(BIN)/python -m portal.bench
+
+audit: setup browser
+	$(BIN)/python -m portal.audit
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles locale/.compiled

@@ -1,0 +1,1 @@
+"""Portal accounts: the subscriber's sign-in by DNI, activation, password reset, profile."""

@@ -1,0 +1,1 @@
+"""Dashboard, invoices and online payments: the ledger, gateways, webhooks and settlement."""

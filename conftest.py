@@ -1,0 +1,26 @@
+"""Test-wide set-up: SmartISP at a fake address that only `responses` answers, a clean cache."""
+
+import pytest
+
+TEST_SMARTISP_URL = "http://smartisp.test/api/SmartIPS-v1/"
+TEST_SMARTISP_KEY = "test-key-8f3a9c1d7e"
+
+
+@pytest.fixture(autouse=True)
+def _portal_test_settings(settings):
+    settings.SMARTISP_URL = TEST_SMARTISP_URL
+    settings.SMARTISP_API_KEY = TEST_SMARTISP_KEY
+    settings.SMARTISP_TIMEOUT = 2
+    settings.SMARTISP_CONNECT_TIMEOUT = 1
+    settings.PORTAL_URL = "http://testserver"
+    settings.SANDBOX_GATEWAY_URL = "http://gateway.test"
+    settings.SANDBOX_GATEWAY_SECRET = "test-gateway-secret"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,1 @@
+"""The SmartISP subscriber portal: Django project package."""

@@ -1,0 +1,13 @@
+"""Template context every page needs: the provider's name, contact and colours."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def portal(request: HttpRequest) -> dict[str, object]:
+    return {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "PORTAL_SUPPORT_CONTACT": settings.PORTAL_SUPPORT_CONTACT,
+        "PORTAL_PRIMARY_COLOR": settings.PORTAL_PRIMARY_COLOR,
+        "PORTAL_LOGO": settings.PORTAL_LOGO,
+    }

@@ -1,0 +1,473 @@
+"""HTTP client for the SmartISP REST API v1 (smartisp-api-v1.txt): every endpoint, typed answers.
+
+One pooled requests.Session per process, a timeout on every call, GETs retried on connection
+errors and 502/503/504 (at most twice), writes never retried here: whether to retry a write whose
+outcome is unknown is the caller's decision (see billing/settlement.py).
+"""
+
+import json
+import logging
+import re
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+
+from portal.smartisp import records as r
+from portal.smartisp.errors import (
+    BadResponse,
+    NotFound,
+    Rejected,
+    SmartISPError,
+    Unauthorized,
+    Unavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_BACKOFF = (0.2, 0.5)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def _loads(text: str) -> Any:
+    """JSON, tolerating the trailing commas the reference's get-user example shows."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text))
+
+
+class SmartISPClient:
+    """One SmartISP installation. Methods are named `<noun>_<verb>` and return records."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout: float = 10,
+        connect_timeout: float = 3,
+        tz: ZoneInfo | str = "America/Guayaquil",
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self._api_key = api_key
+        self.timeout = (connect_timeout, timeout)
+        self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
+        self.session = session or requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"X-Authorization": api_key, "Accept": "application/json"})
+
+    def __repr__(self) -> str:
+        return f"SmartISPClient({self.base_url!r})"
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        url = self.base_url + path
+        attempts = 1 + (len(RETRY_BACKOFF) if method == "GET" else 0)
+        for attempt in range(attempts):
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=body, timeout=self.timeout
+                )
+            except requests.Timeout as exc:
+                if isinstance(exc, requests.ConnectTimeout) and attempt + 1 < attempts:
+                    time.sleep(RETRY_BACKOFF[attempt])
+                    continue
+                raise Unavailable(f"SmartISP did not answer {method} {path} in time") from None
+            except requests.ConnectionError:
+                if attempt + 1 < attempts:
+                    time.sleep(RETRY_BACKOFF[attempt])
+                    continue
+                raise Unavailable(f"SmartISP cannot be reached ({method} {path})") from None
+            except requests.RequestException as exc:
+                raise Unavailable(self._scrub(f"SmartISP request failed: {exc}")) from None
+            logger.info(
+                "smartisp %s %s -> %s in %.0f ms",
+                method,
+                path.split("/")[0],
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                time.sleep(RETRY_BACKOFF[attempt])
+                continue
+            return self._decode(method, path, response)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _decode(self, method: str, path: str, response: requests.Response) -> Any:
+        status = response.status_code
+        text = response.text
+        content_type = response.headers.get("Content-Type", "")
+        looks_html = "html" in content_type or text.lstrip()[:1] == "<"
+        if status in (401, 403):
+            raise Unauthorized("SmartISP refused the API key")
+        if status >= 500 or looks_html:
+            raise Unavailable(f"SmartISP answered {method} {path} with HTTP {status}")
+        try:
+            body = _loads(text)
+        except ValueError:
+            if status == 404:
+                raise NotFound(f"SmartISP has no {path}") from None
+            raise BadResponse(f"SmartISP answered {method} {path} with invalid JSON") from None
+        if status == 404:
+            raise NotFound(self._scrub(r.message_of(body) if isinstance(body, dict) else path))
+        if status == 422:
+            errors = body.get("errors") if isinstance(body, dict) else None
+            raise Rejected(
+                self._scrub(r.message_of(body) if isinstance(body, dict) else "invalid data"),
+                errors if isinstance(errors, dict) else None,
+            )
+        if status >= 400:
+            raise Rejected(f"SmartISP answered {method} {path} with HTTP {status}")
+        if isinstance(body, dict) and body.get("success") is False:
+            message = self._scrub(r.message_of(body)) or "SmartISP said no"
+            raise (NotFound if method == "GET" else Rejected)(message)
+        return body
+
+    def _get(self, path: str, **params: Any) -> Any:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return self._request("GET", path, params=clean or None)
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._request("POST", path, body=body or {})
+
+    @staticmethod
+    def _field(body: Any, key: str) -> Any:
+        if not isinstance(body, dict) or key not in body:
+            raise BadResponse(f"SmartISP's answer has no {key!r}")
+        return body[key]
+
+    # -- catalogue ----------------------------------------------------------------------------
+
+    def plans_list(self) -> list[r.Plan]:
+        return [r.parse_plan(p) for p in r._list(self._field(self._get("plans"), "plans"), "plans")]
+
+    def routers_list(self) -> list[r.Router]:
+        raw = self._field(self._get("routers"), "routers")
+        return [r.parse_router(x) for x in r._list(raw, "routers")]
+
+    # -- clients and services -----------------------------------------------------------------
+
+    def client_create(
+        self, *, name: str, phone: str, email: str, dni: str, billing_due_date: int, password: str
+    ) -> r.Client:
+        body = self._post(
+            "create-client",
+            {
+                "name": name,
+                "phone": phone,
+                "email": email,
+                "dni": dni,
+                "billing_due_date": billing_due_date,
+                "pass": password,
+            },
+        )
+        if isinstance(body, dict) and body.get("status") is False:
+            raise Rejected(r.message_of(body) or "SmartISP did not create the client")
+        return r.parse_client(self._field(body, "client"))
+
+    def service_create(
+        self,
+        dni: str,
+        *,
+        router: int,
+        plan: int,
+        date_in: date,
+        ip: str,
+        user_hot: str,
+        pass_hot: str,
+        mac: str,
+        send_invoice: bool | None = None,
+        billing_type: str | None = None,
+    ) -> r.Service:
+        fields: dict[str, Any] = {
+            "router": router,
+            "plan": plan,
+            "date_in": date_in.strftime("%d-%m-%Y"),
+            "ip": ip,
+            "user_hot": user_hot,
+            "pass_hot": pass_hot,
+            "mac": mac,
+        }
+        if send_invoice is not None:
+            fields["send_invoice"] = send_invoice
+        if billing_type:
+            fields["billing_type"] = billing_type
+        body = self._post(f"create-service/{dni}", fields)
+        if isinstance(body, dict) and body.get("status") is False:
+            raise Rejected(r.message_of(body) or "SmartISP did not create the service")
+        return r.parse_service(self._field(body, "service"))
+
+    def user_get(self, dni: str) -> r.UserRecord:
+        """The client SmartISP knows by this DNI, with invoices. NotFound when unknown."""
+        dni = r.normalize_dni(dni)
+        if not dni:
+            raise NotFound("empty DNI")
+        return r.parse_user_record(self._get(f"get-user/{dni}"))
+
+    def clients_list(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 25,
+        search: str | None = None,
+        status: str | None = None,
+        plan: int | None = None,
+        router: int | None = None,
+        partner_id: int | None = None,
+    ) -> r.Page[r.ClientWithServices]:
+        body = self._get(
+            "clients",
+            page=page,
+            per_page=per_page,
+            search=search,
+            status=status,
+            plan=plan,
+            router=router,
+            partner_id=partner_id,
+        )
+        items = tuple(r.parse_client_with_services(c) for c in r._list(body.get("data"), "data"))
+        return r.Page(
+            items=items, pagination=r.parse_pagination(body.get("pagination"), len(items))
+        )
+
+    # -- invoices -----------------------------------------------------------------------------
+
+    def invoice_get(self, num_bill: str) -> r.InvoiceWithClient:
+        return r.parse_invoice_with_client(self._get(f"getInvoiceCliente/{num_bill}"))
+
+    def invoices_unpaid(self, client_id: int) -> list[r.Invoice]:
+        return self._invoice_list(f"InvoiceClientStatus3/{int(client_id)}")
+
+    def invoices_paid(self, client_id: int) -> list[r.Invoice]:
+        return self._invoice_list(f"InvoiceClientStatus1/{int(client_id)}")
+
+    def _invoice_list(self, path: str) -> list[r.Invoice]:
+        body = self._get(path)
+        return [r.parse_invoice(i) for i in r._list(self._field(body, "invoices"), "invoices")]
+
+    def invoice_create(
+        self,
+        client_id: int,
+        *,
+        items: list[dict[str, Any]],
+        invoice_date: date,
+        pay_date: date,
+        memo: str = "",
+        billing_type: str = "none",
+    ) -> r.CreatedInvoice:
+        """Each item: description, price, quantity, iva (percent), period_from, period_to."""
+        columns: dict[str, list[str]] = {
+            k: []
+            for k in (
+                "description", "iva", "period_from", "period_to", "pos",
+                "price", "quantity", "total", "unit",
+            )
+        }  # fmt: skip
+        for pos, item in enumerate(items, 1):
+            price = Decimal(str(item["price"]))
+            quantity = Decimal(str(item.get("quantity", 1)))
+            iva = Decimal(str(item.get("iva", 0)))
+            total = (price * quantity * (1 + iva / 100)).quantize(r.CENT)
+            columns["description"].append(str(item["description"]))
+            columns["iva"].append(str(iva))
+            columns["period_from"].append(item["period_from"].isoformat())
+            columns["period_to"].append(item["period_to"].isoformat())
+            columns["pos"].append(str(pos))
+            columns["price"].append(str(price))
+            columns["quantity"].append(str(quantity))
+            columns["total"].append(str(total))
+            columns["unit"].append(str(item.get("unit", 1)))
+        body = self._post(
+            f"CreateInvoice/{int(client_id)}",
+            {
+                **columns,
+                "invoice_billing_type": billing_type,
+                "invoice_date": invoice_date.strftime("%m/%d/%Y"),
+                "invoice_memo": memo,
+                "invoice_pay_date": pay_date.strftime("%m/%d/%Y"),
+            },
+        )
+        return r.CreatedInvoice(
+            id=r.to_int(self._field(body, "id_invoice")) or 0,
+            num_bill=str(self._field(body, "num_bill")),
+            message=r.message_of(body),
+        )
+
+    def invoice_pay(
+        self,
+        *,
+        invoice_id: int,
+        amount: Decimal,
+        id_pago: str,
+        way_to_pay: str,
+        paid_on: date,
+        commentary: str,
+        pay_by_wallet: bool = False,
+    ) -> str:
+        """pagar_factura. Unavailable means the outcome is unknown: SmartISP may have applied it."""
+        body = self._post(
+            "pagar_factura",
+            {
+                "invoice_id": invoice_id,
+                "amount": str(amount),
+                "id_pago": id_pago,
+                "way_to_pay": way_to_pay,
+                "date": paid_on.strftime("%m/%d/%Y"),
+                "commentary": commentary,
+                "payByWallet": pay_by_wallet,
+            },
+        )
+        if not isinstance(body, dict) or body.get("success") is not True:
+            raise BadResponse("pagar_factura answered without success")
+        return r.message_of(body)
+
+    def invoice_payment_delete(self, invoice_id: int) -> str:
+        """DeleteIvoicePay: removes the payment of a paid invoice."""
+        body = self._post(f"DeleteIvoicePay/{int(invoice_id)}")
+        if not isinstance(body, dict) or body.get("success") is not True:
+            raise BadResponse("DeleteIvoicePay answered without success")
+        return r.message_of(body)
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def tickets_list(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 25,
+        search: str | None = None,
+        status: str | None = None,
+        type: str | None = None,
+        priority: str | None = None,
+        client_id: int | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> r.Page[r.Ticket]:
+        body = self._get(
+            "tickets",
+            page=page,
+            per_page=per_page,
+            search=search,
+            status=status,
+            type=type,
+            priority=priority,
+            client_id=client_id,
+            date_from=date_from.isoformat() if date_from else None,
+            date_to=date_to.isoformat() if date_to else None,
+        )
+        items = tuple(r.parse_ticket(t, self.tz) for t in r._list(body.get("data"), "data"))
+        return r.Page(
+            items=items, pagination=r.parse_pagination(body.get("pagination"), len(items))
+        )
+
+    def tickets_meta(self) -> r.TicketMeta:
+        return r.parse_ticket_meta(self._get("tickets/meta"))
+
+    def ticket_get(self, ticket_id: int) -> r.Ticket:
+        return r.parse_ticket(self._field(self._get(f"tickets/{int(ticket_id)}"), "data"), self.tz)
+
+    def ticket_create(
+        self,
+        *,
+        client_id: int,
+        subject: str,
+        message: str,
+        section: str | None = None,
+        type: str | None = None,
+        priority: str | None = None,
+        status: str | None = None,
+        author: str | None = None,
+    ) -> r.CreatedTicket:
+        fields = {
+            "client_id": client_id,
+            "subject": subject,
+            "message": message,
+            "section": section,
+            "type": type,
+            "priority": priority,
+            "status": status,
+            "author": author,
+        }
+        body = self._post("tickets", {k: v for k, v in fields.items() if v not in (None, "")})
+        data = r._dict(self._field(body, "data"), "ticket")
+        return r.CreatedTicket(
+            id=r.to_int(data.get("id")) or 0,
+            cun=r.to_str(data.get("ticket_cun_number")),
+            status=r.to_str(data.get("status")),
+            client_id=r.to_int(data.get("client_id")),
+        )
+
+    def ticket_reply(self, ticket_id: int, *, message: str, sender: str, author: str) -> str:
+        """`sender` is SmartISP's `from`: "client" or "support"."""
+        body = self._post(
+            f"tickets/{int(ticket_id)}/reply",
+            {"message": message, "from": sender, "author": author},
+        )
+        return r.message_of(body)
+
+    def ticket_update(
+        self,
+        ticket_id: int,
+        *,
+        status: str | None = None,
+        priority: str | None = None,
+        type: str | None = None,
+    ) -> str:
+        fields = {"status": status, "priority": priority, "type": type}
+        fields = {k: v for k, v in fields.items() if v}
+        if not fields:
+            raise ValueError("ticket_update needs at least one field")
+        body = self._request("PATCH", f"tickets/{int(ticket_id)}", body=fields)
+        return r.message_of(body)
+
+
+_lock = threading.Lock()
+_clients: dict[tuple[Any, ...], SmartISPClient] = {}
+
+
+def get_client() -> SmartISPClient:
+    """The process's client for the configured SmartISP (one pooled session per process)."""
+    from django.conf import settings
+
+    key = (
+        settings.SMARTISP_URL,
+        settings.SMARTISP_API_KEY,
+        settings.SMARTISP_TIMEOUT,
+        settings.SMARTISP_CONNECT_TIMEOUT,
+        settings.TIME_ZONE,
+    )
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = SmartISPClient(
+                base_url=settings.SMARTISP_URL,
+                api_key=settings.SMARTISP_API_KEY,
+                timeout=settings.SMARTISP_TIMEOUT,
+                connect_timeout=settings.SMARTISP_CONNECT_TIMEOUT,
+                tz=settings.TIME_ZONE,
+            )
+        return client
+
+
+__all__ = ["SmartISPClient", "SmartISPError", "get_client"]

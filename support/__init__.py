@@ -1,0 +1,1 @@
+"""Support tickets kept in SmartISP: list, conversation, new ticket, reply, resolve."""

@@ -1,0 +1,8 @@
+"""App configuration for support."""
+
+from django.apps import AppConfig
+
+
+class SupportConfig(AppConfig):
+    name = "support"
+    verbose_name = "Support"
