@@ -1,0 +1,1 @@
+"""Tests of the stand-in SmartISP server and the sandbox payment gateway."""
