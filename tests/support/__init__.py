@@ -1,0 +1,1 @@
+"""Tests of the support pages: tickets list, conversation, new ticket, reply, resolve."""
