@@ -24,3 +24,9 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_backoff(monkeypatch):
+    """GETs are still retried (same call counts), without the real delays between attempts."""
+    monkeypatch.setattr("portal.smartisp.client.RETRY_BACKOFF", (0, 0))

@@ -44,7 +44,14 @@ def envbool(name: str, default: bool) -> bool:
 
 def envint(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(
+            f"Configuration error: the environment variable {name} must be a whole number."
+        ) from None
 
 
 def envlist(name: str, default: list[str] | None = None) -> list[str]:

@@ -12,7 +12,8 @@ from csp.constants import NONCE
 from portal.env import envbool, envint, envlist, envrequired, envstr, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-load_dotenv(BASE_DIR / ".env")
+# PORTAL_ENV_FILE names another file, or none when empty (tests of production settings).
+load_dotenv(Path(envstr("PORTAL_ENV_FILE", str(BASE_DIR / ".env"))))
 
 DEBUG = envbool("DEBUG", False)
 TESTING = envbool("PORTAL_TESTING", "pytest" in sys.modules)
@@ -62,11 +63,13 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    # billing before django_tasks_db: its `db_worker` (which also runs the payments reconciler)
+    # shadows the plain one, as Django runs the first app's command of a name.
+    "billing",
     "django_tasks",
     "django_tasks_db",
     "portal",
     "accounts",
-    "billing",
     "support",
 ]
 
@@ -141,6 +144,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # The IP-wide failure limit (axes has one limit, the DNI+IP pair's); see accounts/lockout.py.
+    "accounts.backends.IPLockoutBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -165,6 +170,12 @@ AXES_USERNAME_FORM_FIELD = "dni"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# Axes sees the normalised DNI ("0102 030405" is "0102030405"), the client's address behind the
+# proxy, and a refused attempt does not extend the lock (the 429 page's time stays true).
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = (
     "axes.handlers.cache.AxesCacheHandler"
     if CACHES["default"]["BACKEND"].endswith("RedisCache")

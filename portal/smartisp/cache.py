@@ -19,12 +19,17 @@ T = TypeVar("T")
 CATALOGUE_SECONDS = 3600
 
 
+GENERATION_SECONDS = 24 * 3600
+
+
 def _generation(client_id: int) -> str:
+    """The subscriber's current cache generation. A lost or expired one is replaced by a new
+    random one, never a fixed start value: that would revive entries `forget` dropped."""
     key = f"smartisp:gen:{client_id}"
     generation = cache.get(key)
     if generation is None:
-        generation = "0"
-        cache.add(key, generation, timeout=None)
+        generation = uuid.uuid4().hex
+        cache.add(key, generation, timeout=GENERATION_SECONDS)
         generation = cache.get(key, generation)
     return str(generation)
 
@@ -42,7 +47,7 @@ def remember(client_id: int, name: str, fetch: Callable[[], T]) -> T:
 
 def forget(client_id: int) -> None:
     """Drop everything cached for this subscriber (their payment or ticket changed)."""
-    cache.set(f"smartisp:gen:{client_id}", uuid.uuid4().hex, timeout=None)
+    cache.set(f"smartisp:gen:{client_id}", uuid.uuid4().hex, timeout=GENERATION_SECONDS)
 
 
 def remember_catalogue(name: str, fetch: Callable[[], T]) -> T:

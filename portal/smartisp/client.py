@@ -11,8 +11,9 @@ import re
 import threading
 import time
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import requests
@@ -30,12 +31,25 @@ from portal.smartisp.errors import (
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+# One delay per retry: its length is how many times a GET is retried.
 RETRY_BACKOFF = (0.2, 0.5)
+# "Try again later" answers that are not 5xx.
+BUSY_STATUSES = frozenset({408, 429})
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
+def _segment(value: Any) -> str:
+    """One URL path segment from a value a subscriber may have typed: it cannot reach another path
+    or add a query. An empty value or a dot segment has no answer in SmartISP."""
+    text = str(value).strip()
+    if text in ("", ".", ".."):
+        raise NotFound("SmartISP has no such record")
+    return quote(text, safe="")
+
+
 def _loads(text: str) -> Any:
-    """JSON, tolerating the trailing commas the reference's get-user example shows."""
+    """JSON, tolerating the trailing commas the reference's get-user example shows (and a BOM)."""
+    text = text.lstrip("\ufeff")
     try:
         return json.loads(text)
     except ValueError:
@@ -54,9 +68,12 @@ class SmartISPClient:
         connect_timeout: float = 3,
         tz: ZoneInfo | str = "America/Guayaquil",
         session: requests.Session | None = None,
+        retry_backoff: tuple[float, ...] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self._api_key = api_key
+        # None: the module's RETRY_BACKOFF, read at call time (tests set it to zeros).
+        self.retry_backoff = retry_backoff
         self.timeout = (connect_timeout, timeout)
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
         self.session = session or requests.Session()
@@ -82,67 +99,90 @@ class SmartISPClient:
         body: dict[str, Any] | None = None,
     ) -> Any:
         url = self.base_url + path
-        attempts = 1 + (len(RETRY_BACKOFF) if method == "GET" else 0)
+        # Logs name the endpoint only: a path can hold a DNI.
+        endpoint = path.split("/")[0]
+        backoff = RETRY_BACKOFF if self.retry_backoff is None else self.retry_backoff
+        attempts = 1 + (len(backoff) if method == "GET" else 0)
         for attempt in range(attempts):
+            retry = attempt + 1 < attempts
             started = time.monotonic()
             try:
                 response = self.session.request(
                     method, url, params=params, json=body, timeout=self.timeout
                 )
             except requests.Timeout as exc:
-                if isinstance(exc, requests.ConnectTimeout) and attempt + 1 < attempts:
-                    time.sleep(RETRY_BACKOFF[attempt])
+                # A connect timeout never reached SmartISP; a read timeout may be a slow query,
+                # and asking again would only triple the wait.
+                if isinstance(exc, requests.ConnectTimeout) and retry:
+                    logger.warning("smartisp %s %s: connect timeout, retrying", method, endpoint)
+                    time.sleep(backoff[attempt])
                     continue
+                logger.warning("smartisp %s %s: timeout", method, endpoint)
                 raise Unavailable(f"SmartISP did not answer {method} {path} in time") from None
             except requests.ConnectionError:
-                if attempt + 1 < attempts:
-                    time.sleep(RETRY_BACKOFF[attempt])
+                if retry:
+                    logger.warning("smartisp %s %s: connection failed, retrying", method, endpoint)
+                    time.sleep(backoff[attempt])
                     continue
+                logger.warning("smartisp %s %s: connection failed", method, endpoint)
                 raise Unavailable(f"SmartISP cannot be reached ({method} {path})") from None
             except requests.RequestException as exc:
+                logger.warning("smartisp %s %s: %s", method, endpoint, type(exc).__name__)
                 raise Unavailable(self._scrub(f"SmartISP request failed: {exc}")) from None
             logger.info(
                 "smartisp %s %s -> %s in %.0f ms",
                 method,
-                path.split("/")[0],
+                endpoint,
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
-                time.sleep(RETRY_BACKOFF[attempt])
+            if response.status_code in RETRY_STATUSES and retry:
+                time.sleep(backoff[attempt])
                 continue
             return self._decode(method, path, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _decode(self, method: str, path: str, response: requests.Response) -> Any:
         status = response.status_code
-        text = response.text
-        content_type = response.headers.get("Content-Type", "")
-        looks_html = "html" in content_type or text.lstrip()[:1] == "<"
+        # JSON is UTF-8 (RFC 8259); PHP often labels it text/html without a charset, which
+        # requests would decode as Latin-1 and garble every accent.
+        text = response.content.decode("utf-8", errors="replace")
+        content_type = response.headers.get("Content-Type", "").lower()
+        # Judge HTML by the body: PHP sends JSON labelled text/html too.
+        looks_html = text.lstrip("\ufeff \t\r\n")[:1] == "<"
         if status in (401, 403):
             raise Unauthorized("SmartISP refused the API key")
-        if status >= 500 or looks_html:
+        if status >= 500 or status in BUSY_STATUSES or looks_html:
             raise Unavailable(f"SmartISP answered {method} {path} with HTTP {status}")
         try:
             body = _loads(text)
         except ValueError:
             if status == 404:
                 raise NotFound(f"SmartISP has no {path}") from None
+            if "html" in content_type:
+                raise Unavailable(f"SmartISP answered {method} {path} with a page") from None
             raise BadResponse(f"SmartISP answered {method} {path} with invalid JSON") from None
+        message = self._scrub(r.message_of(body)) if isinstance(body, dict) else ""
         if status == 404:
-            raise NotFound(self._scrub(r.message_of(body) if isinstance(body, dict) else path))
+            raise NotFound(message or f"SmartISP has no {path}")
         if status == 422:
             errors = body.get("errors") if isinstance(body, dict) else None
             raise Rejected(
-                self._scrub(r.message_of(body) if isinstance(body, dict) else "invalid data"),
-                errors if isinstance(errors, dict) else None,
+                message or "SmartISP rejected the data",
+                self._scrub_errors(errors) if isinstance(errors, dict) else None,
             )
         if status >= 400:
             raise Rejected(f"SmartISP answered {method} {path} with HTTP {status}")
         if isinstance(body, dict) and body.get("success") is False:
-            message = self._scrub(r.message_of(body)) or "SmartISP said no"
-            raise (NotFound if method == "GET" else Rejected)(message)
+            raise (NotFound if method == "GET" else Rejected)(message or "SmartISP said no")
         return body
+
+    def _scrub_errors(self, errors: dict[Any, Any]) -> dict[str, list[str]]:
+        """Laravel's validation errors: field -> messages (a lone string becomes a list)."""
+        return {
+            str(field): [self._scrub(str(m)) for m in (msgs if isinstance(msgs, list) else [msgs])]
+            for field, msgs in errors.items()
+        }
 
     def _get(self, path: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v not in (None, "")}
@@ -213,7 +253,7 @@ class SmartISPClient:
             fields["send_invoice"] = send_invoice
         if billing_type:
             fields["billing_type"] = billing_type
-        body = self._post(f"create-service/{dni}", fields)
+        body = self._post(f"create-service/{_segment(r.normalize_dni(dni))}", fields)
         if isinstance(body, dict) and body.get("status") is False:
             raise Rejected(r.message_of(body) or "SmartISP did not create the service")
         return r.parse_service(self._field(body, "service"))
@@ -223,7 +263,7 @@ class SmartISPClient:
         dni = r.normalize_dni(dni)
         if not dni:
             raise NotFound("empty DNI")
-        return r.parse_user_record(self._get(f"get-user/{dni}"))
+        return r.parse_user_record(self._get(f"get-user/{_segment(dni)}"))
 
     def clients_list(
         self,
@@ -246,6 +286,7 @@ class SmartISPClient:
             router=router,
             partner_id=partner_id,
         )
+        body = r._dict(body, "clients")
         items = tuple(r.parse_client_with_services(c) for c in r._list(body.get("data"), "data"))
         return r.Page(
             items=items, pagination=r.parse_pagination(body.get("pagination"), len(items))
@@ -254,7 +295,7 @@ class SmartISPClient:
     # -- invoices -----------------------------------------------------------------------------
 
     def invoice_get(self, num_bill: str) -> r.InvoiceWithClient:
-        return r.parse_invoice_with_client(self._get(f"getInvoiceCliente/{num_bill}"))
+        return r.parse_invoice_with_client(self._get(f"getInvoiceCliente/{_segment(num_bill)}"))
 
     def invoices_unpaid(self, client_id: int) -> list[r.Invoice]:
         return self._invoice_list(f"InvoiceClientStatus3/{int(client_id)}")
@@ -288,7 +329,11 @@ class SmartISPClient:
             price = Decimal(str(item["price"]))
             quantity = Decimal(str(item.get("quantity", 1)))
             iva = Decimal(str(item.get("iva", 0)))
-            total = (price * quantity * (1 + iva / 100)).quantize(r.CENT)
+            # Tax rounded half up to the cent, as SmartISP's invoices show (18.70 + 15 % = 21.51).
+            net = price * quantity
+            total = (net + (net * iva / 100).quantize(r.CENT, rounding=ROUND_HALF_UP)).quantize(
+                r.CENT
+            )
             columns["description"].append(str(item["description"]))
             columns["iva"].append(str(iva))
             columns["period_from"].append(item["period_from"].isoformat())
@@ -309,7 +354,7 @@ class SmartISPClient:
             },
         )
         return r.CreatedInvoice(
-            id=r.to_int(self._field(body, "id_invoice")) or 0,
+            id=r.to_id(self._field(body, "id_invoice"), "created invoice"),
             num_bill=str(self._field(body, "num_bill")),
             message=r.message_of(body),
         )
@@ -376,6 +421,7 @@ class SmartISPClient:
             date_from=date_from.isoformat() if date_from else None,
             date_to=date_to.isoformat() if date_to else None,
         )
+        body = r._dict(body, "tickets")
         items = tuple(r.parse_ticket(t, self.tz) for t in r._list(body.get("data"), "data"))
         return r.Page(
             items=items, pagination=r.parse_pagination(body.get("pagination"), len(items))
@@ -412,13 +458,15 @@ class SmartISPClient:
         body = self._post("tickets", {k: v for k, v in fields.items() if v not in (None, "")})
         data = r._dict(self._field(body, "data"), "ticket")
         return r.CreatedTicket(
-            id=r.to_int(data.get("id")) or 0,
+            id=r.to_id(data.get("id"), "created ticket"),
             cun=r.to_str(data.get("ticket_cun_number")),
             status=r.to_str(data.get("status")),
             client_id=r.to_int(data.get("client_id")),
         )
 
-    def ticket_reply(self, ticket_id: int, *, message: str, sender: str, author: str) -> str:
+    def ticket_reply(
+        self, ticket_id: int, *, message: str, sender: str = "client", author: str
+    ) -> str:
         """`sender` is SmartISP's `from`: "client" or "support"."""
         body = self._post(
             f"tickets/{int(ticket_id)}/reply",

@@ -4,15 +4,29 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.db import connections
+from django.utils import translation
+
 _pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="smartisp")
 
 
+def _in_worker(call: Callable[[], Any], language: str | None) -> Any:
+    # A pool thread has neither the request's language nor a closed database connection of
+    # its own: give it the first, and close any connection the call opened.
+    try:
+        with translation.override(language):
+            return call()
+    finally:
+        connections.close_all()
+
+
 def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
-    """Run each callable in the pool; return their results by name, or raise the first error."""
-    if len(calls) == 1:
-        ((name, call),) = calls.items()
-        return {name: call()}
-    futures = {name: _pool.submit(call) for name, call in calls.items()}
+    """Run the callables at once; return their results by name, or, once all have finished,
+    raise the error of the first one (in argument order) that failed."""
+    if len(calls) <= 1:
+        return {name: call() for name, call in calls.items()}
+    language = translation.get_language()
+    futures = {name: _pool.submit(_in_worker, call, language) for name, call in calls.items()}
     results: dict[str, Any] = {}
     error: BaseException | None = None
     for name, future in futures.items():

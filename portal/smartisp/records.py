@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from portal.smartisp.errors import BadResponse
+from portal.smartisp.errors import BadResponse, NotFound
 
 T = TypeVar("T")
 CENT = Decimal("0.01")
@@ -27,7 +27,7 @@ _DNI_NOISE = re.compile(r"[\s.\-]")
 
 def normalize_dni(value: Any) -> str:
     """A DNI as typed or sent: spaces, dots and dashes removed, leading zeros kept."""
-    return _DNI_NOISE.sub("", str(value or ""))
+    return _DNI_NOISE.sub("", "" if value is None else str(value))
 
 
 def message_of(body: dict[str, Any]) -> str:
@@ -44,19 +44,35 @@ def to_int(value: Any) -> int | None:
         return None
     if isinstance(value, bool):
         raise BadResponse(f"expected a number, got {value!r}")
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
     try:
         return int(str(value).strip())
     except ValueError:
         return None
 
 
+def to_id(value: Any, what: str) -> int:
+    """A record's id. 0 is a real id (the reference shows one), so a missing id is an error,
+    never a silent 0."""
+    number = to_int(value)
+    if number is None:
+        raise BadResponse(f"{what} without an id")
+    return number
+
+
 def to_decimal(value: Any, default: Decimal | None = Decimal("0.00")) -> Decimal | None:
     if value is None or value == "":
         return default
+    if isinstance(value, bool):
+        raise BadResponse(f"expected an amount, got {value!r}")
     try:
-        return Decimal(str(value).strip())
+        amount = Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise BadResponse(f"expected an amount, got {value!r}") from exc
+    if not amount.is_finite():
+        raise BadResponse(f"expected an amount, got {value!r}")
+    return amount
 
 
 def to_str(value: Any) -> str:
@@ -126,7 +142,7 @@ class Plan:
 def parse_plan(raw: Any) -> Plan:
     raw = _dict(raw, "plan")
     return Plan(
-        id=to_int(raw.get("id")) or 0,
+        id=to_id(raw.get("id"), "plan"),
         name=to_str(raw.get("name")),
         download_kbps=to_int(raw.get("download")) or 0,
         upload_kbps=to_int(raw.get("upload")) or 0,
@@ -150,7 +166,7 @@ class Router:
 def parse_router(raw: Any) -> Router:
     raw = _dict(raw, "router")
     return Router(
-        id=to_int(raw.get("id")) or 0,
+        id=to_id(raw.get("id"), "router"),
         name=to_str(raw.get("name")),
         model=to_str(raw.get("model")),
         location=to_str(raw.get("location")),
@@ -173,13 +189,11 @@ class Client:
 
 def parse_client(raw: Any) -> Client:
     raw = _dict(raw, "client")
-    client_id = to_int(raw.get("id"))
-    if client_id is None:
-        raise BadResponse("client without an id")
     return Client(
-        id=client_id,
+        id=to_id(raw.get("id"), "client"),
         name=to_str(raw.get("name")).strip(),
-        dni=to_str(raw.get("dni")),
+        # A DNI sent as a JSON number has lost its leading zeros: never match on this one.
+        dni=to_str(raw.get("dni")).strip(),
         email=to_str(raw.get("email")).strip(),
         phone=to_str(raw.get("phone")),
         address=to_str(raw.get("address")),
@@ -217,13 +231,14 @@ def parse_service(raw: Any) -> Service:
     raw = _dict(raw, "service")
     plan = raw.get("plan") if isinstance(raw.get("plan"), dict) else {}
     router = raw.get("router") if isinstance(raw.get("router"), dict) else {}
+    plan_id = to_int(raw.get("plan_id"))
     return Service(
-        id=to_int(raw.get("id")) or 0,
+        id=to_id(raw.get("id"), "service"),
         client_id=to_int(raw.get("client_id")),
         status=to_str(raw.get("status")),
         online=to_str(raw.get("online")),
         ip=to_str(raw.get("ip")),
-        plan_id=to_int(raw.get("plan_id")) or to_int(plan.get("id")),
+        plan_id=plan_id if plan_id is not None else to_int(plan.get("id")),
         plan_name=to_str(plan.get("name")),
         plan_download_kbps=to_int(plan.get("download")),
         router_name=to_str(router.get("name")),
@@ -345,8 +360,11 @@ class UserRecord:
 
 def parse_user_record(body: Any) -> UserRecord:
     body = _dict(body, "get-user")
+    if body.get("user") is None:
+        # An unknown DNI may come back as `"user": null` instead of `success: false`.
+        raise NotFound("SmartISP has no client with this DNI")
     invoices = body.get("invoices") or {}
-    listed = invoices.get("invoices_smartISP", []) if isinstance(invoices, dict) else []
+    listed = (invoices.get("invoices_smartISP") if isinstance(invoices, dict) else None) or []
     return UserRecord(
         client=parse_client(body.get("user")),
         invoices=tuple(parse_invoice(i) for i in _list(listed, "invoices_smartISP")),
@@ -363,6 +381,8 @@ class InvoiceWithClient:
 
 def parse_invoice_with_client(body: Any) -> InvoiceWithClient:
     body = _dict(body, "getInvoiceCliente")
+    if body.get("BillCustomer") is None:
+        raise NotFound("SmartISP has no invoice with this number")
     raw = dict(_dict(body.get("BillCustomer"), "BillCustomer"))
     raw.setdefault("status", body.get("estatus"))
     client = parse_client(body["Client"]) if isinstance(body.get("Client"), dict) else None
@@ -414,14 +434,15 @@ def parse_ticket(raw: Any, tz: ZoneInfo) -> Ticket:
     client = raw.get("client") if isinstance(raw.get("client"), dict) else {}
     agent = raw.get("user") if isinstance(raw.get("user"), dict) else {}
     answers = raw.get("answers") or []
+    client_id = to_int(raw.get("client_id"))
     return Ticket(
-        id=to_int(raw.get("id")) or 0,
+        id=to_id(raw.get("id"), "ticket"),
         subject=to_str(raw.get("subject")),
         section=to_str(raw.get("section")),
         status=to_str(raw.get("status")),
         type=to_str(raw.get("type")),
         priority=to_str(raw.get("priority")),
-        client_id=to_int(raw.get("client_id")) or to_int(client.get("id")),
+        client_id=client_id if client_id is not None else to_int(client.get("id")),
         client_name=to_str(client.get("name")),
         agent_name=to_str(agent.get("name")),
         cun=to_str(raw.get("ticket_cun_number")),
@@ -430,7 +451,7 @@ def parse_ticket(raw: Any, tz: ZoneInfo) -> Ticket:
         answers_count=to_int(raw.get("answers_count")),
         answers=tuple(
             TicketAnswer(
-                id=to_int(a.get("id")) or 0,
+                id=to_id(a.get("id"), "ticket answer"),
                 message=to_str(a.get("message") or a.get("mesnage") or a.get("mensage")),
                 author=to_str(a.get("user")),
                 created_at=to_datetime(a.get("created_at"), tz),

@@ -1,0 +1,85 @@
+"""/healthz: 200 when the database and SmartISP answer, 503 naming the part that is down."""
+
+import pytest
+import requests
+from axes.models import AccessAttempt
+from django.db import DatabaseError
+
+from tests.conftest import api, example
+
+pytestmark = pytest.mark.django_db
+
+
+class BrokenConnection:
+    def cursor(self):
+        raise DatabaseError("could not connect to server")
+
+
+def test_healthz_is_ok_when_database_and_smartisp_answer(client, smartisp):
+    smartisp.get(api("tickets/meta"), body=example("tickets-meta"))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"db": "ok", "smartisp": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_asks_smartisp_every_time(client, smartisp):
+    smartisp.get(api("tickets/meta"), body=example("tickets-meta"))
+
+    client.get("/healthz")
+    client.get("/healthz")
+
+    assert len(smartisp.calls) == 2
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "json": {"message": "Server Error"}},
+        {"body": requests.exceptions.ReadTimeout()},
+        {"body": requests.exceptions.ConnectionError()},
+        {"status": 401, "json": {"message": "Unauthenticated."}},
+        {"body": "<html>Mantenimiento</html>", "content_type": "text/html"},
+    ],
+    ids=["500", "timeout", "refused", "bad-key", "maintenance-page"],
+)
+def test_healthz_is_503_when_smartisp_is_down(client, smartisp, failure):
+    smartisp.get(api("tickets/meta"), **failure)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"db": "ok", "smartisp": "down"}
+
+
+def test_healthz_is_503_when_the_database_is_down(client, smartisp, monkeypatch):
+    smartisp.get(api("tickets/meta"), body=example("tickets-meta"))
+    monkeypatch.setattr("portal.views.connection", BrokenConnection())
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"db": "down", "smartisp": "ok"}
+
+
+def test_healthz_needs_no_sign_in_even_after_a_lockout(client, smartisp, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    smartisp.get(api("tickets/meta"), body=example("tickets-meta"))
+    for _ in range(8):
+        client.post(
+            "/accounts/login/",
+            {"dni": "2100454590", "username": "2100454590", "password": "wrong"},
+        )
+    assert AccessAttempt.objects.filter(ip_address="127.0.0.1").exists()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"db": "ok", "smartisp": "ok"}
+
+
+def test_healthz_answers_get_only(client, smartisp):
+    assert client.post("/healthz").status_code == 405
+    assert len(smartisp.calls) == 0

@@ -1,0 +1,82 @@
+"""`gather` runs a page's SmartISP calls at the same time and reports their first failure."""
+
+import threading
+import time
+
+import pytest
+from django.utils import translation
+
+from portal.smartisp import NotFound, Unavailable, get_client
+from portal.smartisp.parallel import gather
+from tests.conftest import api, example
+
+
+def slow(body: str):
+    def answer(request):
+        time.sleep(0.3)
+        return 200, {"Content-Type": "application/json"}, body
+
+    return answer
+
+
+def test_two_slow_calls_take_the_time_of_one(smartisp):
+    smartisp.add_callback("GET", api("tickets/meta"), callback=slow(example("tickets-meta")))
+    smartisp.add_callback("GET", api("plans"), callback=slow(example("plans")))
+    isp = get_client()
+
+    started = time.monotonic()
+    found = gather(meta=isp.tickets_meta, plans=isp.plans_list)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 0.5
+    assert found["meta"].priorities[-1] == "urgent"
+    assert len(found["plans"]) == 5
+
+
+def test_first_error_is_raised_after_all_calls_finish(smartisp):
+    smartisp.get(api("tickets/9"), status=404, json={"message": "No existe"})
+    smartisp.get(api("plans"), status=500, json={})
+    smartisp.add_callback("GET", api("tickets/meta"), callback=slow(example("tickets-meta")))
+    isp = get_client()
+
+    with pytest.raises(NotFound, match="No existe"):
+        gather(
+            ticket=lambda: isp.ticket_get(9),
+            plans=isp.plans_list,
+            meta=isp.tickets_meta,
+        )
+
+    assert len(smartisp.calls) == 3
+
+
+def test_error_of_the_first_named_call_wins_whatever_finishes_first(smartisp):
+    def late_failure():
+        time.sleep(0.1)
+        raise Unavailable("late")
+
+    def early_failure():
+        raise NotFound("early")
+
+    with pytest.raises(Unavailable, match="late"):
+        gather(first=late_failure, second=early_failure)
+
+
+def test_calls_run_in_other_threads_with_the_requests_language():
+    seen = {}
+
+    def record(name):
+        def call():
+            seen[name] = (threading.current_thread().name, translation.get_language())
+
+        return call
+
+    with translation.override("en"):
+        gather(a=record("a"), b=record("b"))
+
+    assert all(thread.startswith("smartisp") for thread, _ in seen.values())
+    assert {language for _, language in seen.values()} == {"en"}
+
+
+def test_single_call_and_no_call():
+    assert gather(only=lambda: 7) == {"only": 7}
+    assert gather() == {}
