@@ -1,0 +1,1 @@
+"""Management commands of portal accounts (`accounts_demo_user`)."""

@@ -1,0 +1,1 @@
+"""Tests of portal accounts: sign-in, activation, reset, lockout, profile."""
