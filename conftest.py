@@ -15,6 +15,11 @@ def _portal_test_settings(settings):
     settings.PORTAL_URL = "http://testserver"
     settings.SANDBOX_GATEWAY_URL = "http://gateway.test"
     settings.SANDBOX_GATEWAY_SECRET = "test-gateway-secret"
+    # Tests read English text unless they ask for Spanish; tests/test_language.py checks that
+    # Spanish is what a visitor gets by default.
+    settings.LANGUAGE_CODE = "en"
+    # Hashing a password properly takes ~0.5 s; tests make hundreds of accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,20 +1,51 @@
-"""Billing pages (placeholder until the dashboard issue lands)."""
+"""Billing pages: the dashboard, the invoice lists and one printable invoice.
+
+SmartISP failures are left to propagate: portal.middleware turns them into the 503 page or fragment.
+"""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from billing import services
+
+TABS = ("unpaid", "paid")
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "billing/dashboard.html")
+    overview = services.dashboard_get(request.user)
+    return render(request, "billing/dashboard.html", {"overview": overview})
 
 
 @login_required
+@require_GET
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    tab = request.GET.get("status", TABS[0])
+    if tab not in TABS:
+        tab = TABS[0]
+    lists = services.invoices_list(request.user)
+    context = {
+        "tab": tab,
+        "invoices": lists.paid if tab == "paid" else lists.unpaid,
+        "counts": {"unpaid": len(lists.unpaid), "paid": len(lists.paid)},
+    }
+    template = "billing/invoice_list.html"
+    # A history restore asks for the whole page even though it comes from htmx.
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#invoice-tabs"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required
+@require_GET
 def invoice_detail(request: HttpRequest, num_bill: str) -> HttpResponse:
-    raise Http404
+    sheet = services.invoice_sheet_get(request.user, num_bill)
+    return render(
+        request, "billing/invoice_detail.html", {"sheet": sheet, "invoice": sheet.invoice}
+    )

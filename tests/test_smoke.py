@@ -1,5 +1,7 @@
 """The project starts: sign-in renders; the dashboard sends anonymous users to sign in."""
 
+import pytest
+
 
 def test_dashboard_redirects_anonymous_to_sign_in(client, db):
     response = client.get("/")
@@ -7,7 +9,15 @@ def test_dashboard_redirects_anonymous_to_sign_in(client, db):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_sign_in_page_renders_in_spanish(client, db):
-    response = client.get("/accounts/login/")
-    assert response.status_code == 200
-    assert 'lang="es"' in response.content.decode()
+def test_pages_are_in_spanish_by_default(client, db, settings):
+    settings.LANGUAGE_CODE = "es"
+    html = client.get("/accounts/login/").content.decode()
+    assert 'lang="es"' in html
+    assert "Iniciar sesión" in html
+
+
+def test_english_when_the_browser_asks_for_it(client, db, settings):
+    settings.LANGUAGE_CODE = "es"
+    html = client.get("/accounts/login/", headers={"accept-language": "en"}).content.decode()
+    assert 'lang="en"' in html
+    assert "Sign in" in html

@@ -32,7 +32,8 @@ def test_sixth_attempt_is_refused_with_429_saying_when(client, smartisp, other_s
     assert len(smartisp.calls) == 0
 
 
-def test_lockout_time_is_shown_in_the_local_zone(client, db):
+def test_lockout_time_is_shown_in_the_local_zone(client, db, settings):
+    settings.LANGUAGE_CODE = "es"  # 24-hour times, as a subscriber sees them by default
     # 20:00 UTC is 15:00 in Guayaquil: the lock ends at 15:30 there.
     frozen = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
     with clock_at(frozen):

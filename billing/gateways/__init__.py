@@ -1,0 +1,41 @@
+"""Payment gateway adapters behind one small interface (see base.py)."""
+
+from billing.gateways.base import (
+    Checkout,
+    CheckoutRef,
+    CheckoutRequest,
+    CheckoutState,
+    CheckoutStatus,
+    Gateway,
+    GatewayBadResponse,
+    GatewayError,
+    GatewayRejected,
+    GatewayUnavailable,
+    Notification,
+    NotificationInvalid,
+    NotificationMalformed,
+    ReturnInfo,
+    SignatureInvalid,
+    UnknownGateway,
+    get_gateway,
+)
+
+__all__ = [
+    "Checkout",
+    "CheckoutRef",
+    "CheckoutRequest",
+    "CheckoutState",
+    "CheckoutStatus",
+    "Gateway",
+    "GatewayBadResponse",
+    "GatewayError",
+    "GatewayRejected",
+    "GatewayUnavailable",
+    "Notification",
+    "NotificationInvalid",
+    "NotificationMalformed",
+    "ReturnInfo",
+    "SignatureInvalid",
+    "UnknownGateway",
+    "get_gateway",
+]

@@ -1,0 +1,464 @@
+"""The payment ledger's state machine: starting a checkout, and what a gateway's answer does to it.
+
+Every status change goes through `payment_move`, which locks the row, checks the status it moves
+from, and records a PaymentTransition, all in one short transaction. Nothing here calls SmartISP;
+gateway calls are made outside any transaction.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from accounts.models import User
+from billing.gateways import (
+    CheckoutRef,
+    CheckoutRequest,
+    CheckoutState,
+    CheckoutStatus,
+    GatewayBadResponse,
+    GatewayError,
+    get_gateway,
+)
+from billing.models import (
+    IN_PROGRESS_STATUSES,
+    AttemptKind,
+    AttemptOutcome,
+    Payment,
+    PaymentStatus,
+    PaymentTransition,
+)
+from portal.smartisp.records import Invoice
+
+logger = logging.getLogger(__name__)
+
+S = PaymentStatus
+# A capture is recorded from any state that has not already recorded one: a subscriber may pay
+# at the gateway after the portal gave the checkout up (cancelled) or after a declined card.
+CAPTURABLE = (S.CREATED, S.PENDING, S.CANCELLED, S.FAILED)
+
+
+class PaymentNotAllowed(Exception):
+    """The pay button cannot start a checkout for this invoice (the view says why)."""
+
+
+class InvoiceAlreadyPaid(PaymentNotAllowed):
+    pass
+
+
+class InvoiceNotPayable(PaymentNotAllowed):
+    pass
+
+
+class PaymentInProgress(PaymentNotAllowed):
+    def __init__(self, payment: Payment | None) -> None:
+        super().__init__("a payment of this invoice is already under way")
+        self.payment = payment
+
+
+# -- the state machine -------------------------------------------------------------------------
+
+
+def payment_move(
+    payment: Payment | int,
+    to: str,
+    *,
+    allowed_from: Iterable[str],
+    note: str = "",
+    claimed_by: str | None = None,
+    **fields: Any,
+) -> Payment | None:
+    """Move a payment to `to` if it is in one of `allowed_from` (and, given `claimed_by`, still
+    claimed with that token); set `fields`; record the transition. None if it had moved on."""
+    pk = payment.pk if isinstance(payment, Payment) else payment
+    with transaction.atomic():
+        row = Payment.objects.select_for_update().get(pk=pk)
+        if row.status not in set(allowed_from):
+            return None
+        if claimed_by is not None and row.claim_token != claimed_by:
+            return None
+        before = row.status
+        row.status = to
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.save()
+        PaymentTransition.objects.create(
+            payment=row, from_status=before, to_status=to, note=note[:300], at=timezone.now()
+        )
+    logger.info("payment %s %s -> %s %s", row.reference, before, to, note)
+    return row
+
+
+def payment_note(payment: Payment, note: str) -> None:
+    """Record something that happened to a payment without changing its status."""
+    PaymentTransition.objects.create(
+        payment=payment,
+        from_status=payment.status,
+        to_status=payment.status,
+        note=note[:300],
+        at=timezone.now(),
+    )
+
+
+def writes_of_ours(payment: Payment, kind: str) -> bool:
+    """Whether a SmartISP write of this kind was sent for the payment and may have been applied
+    (succeeded, or its outcome was never known)."""
+    return (
+        payment.settlement_attempts.filter(kind=kind, called=True)
+        .exclude(outcome__in=[AttemptOutcome.REJECTED, AttemptOutcome.ERROR])
+        .exists()
+    )
+
+
+def local_date(moment: datetime):
+    """The calendar date of `moment` where the provider is (TIME_ZONE)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+# -- starting a checkout -----------------------------------------------------------------------
+
+
+def payment_in_progress(client_id: int, invoice_id: int) -> Payment | None:
+    return (
+        Payment.objects.filter(
+            client_id=client_id, invoice_id=invoice_id, status__in=IN_PROGRESS_STATUSES
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def payment_start(user: User, invoice: Invoice, *, gateway_name: str | None = None) -> Payment:
+    """Open a checkout for the whole unpaid `invoice`; the payment comes back `pending` with the
+    URL to send the browser to. Raises PaymentNotAllowed or GatewayError (the payment is then
+    `failed`: it never reached the gateway, and the subscriber can try again)."""
+    if invoice.is_paid:
+        raise InvoiceAlreadyPaid("the invoice is paid")
+    if not invoice.is_unpaid or invoice.total_pay <= 0:
+        raise InvoiceNotPayable("the invoice cannot be paid online")
+    client_id = user.smartisp_id
+    if client_id is None:
+        raise InvoiceNotPayable("the account has no SmartISP client")
+    existing = payment_in_progress(client_id, invoice.id)
+    if existing is not None:
+        raise PaymentInProgress(existing)
+    gateway = get_gateway(gateway_name)
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                user=user,
+                client_id=client_id,
+                invoice_id=invoice.id,
+                num_bill=invoice.num_bill,
+                amount=invoice.total_pay,
+                currency=settings.PAYMENT_CURRENCY,
+                gateway=gateway.name,
+                status=S.CREATED,
+            )
+            PaymentTransition.objects.create(
+                payment=payment, to_status=S.CREATED, note="pay button", at=timezone.now()
+            )
+    except IntegrityError:
+        # A second tap got here at the same moment: the database let only one through.
+        raise PaymentInProgress(payment_in_progress(client_id, invoice.id)) from None
+
+    page = settings.PORTAL_URL + reverse("billing:payment", args=[payment.reference])
+    request = CheckoutRequest(
+        reference=payment.reference,
+        amount=payment.amount,
+        currency=payment.currency,
+        description=gettext("%(portal)s: invoice %(num_bill)s")
+        % {"portal": settings.PORTAL_NAME, "num_bill": invoice.num_bill},
+        success_url=page,
+        cancel_url=page + "?cancelled=1",
+        webhook_url=settings.PORTAL_URL + reverse("billing:webhook", args=[gateway.name]),
+    )
+    try:
+        checkout = gateway.checkout_start(request)
+        if not checkout.url.startswith(("https://", "http://")):
+            raise GatewayBadResponse("the gateway's checkout URL is not http(s)")
+    except GatewayError as exc:
+        payment_move(
+            payment,
+            S.FAILED,
+            allowed_from=(S.CREATED,),
+            note="the gateway did not open a checkout",
+            last_error=exc.message,
+        )
+        raise
+    moved = payment_move(
+        payment,
+        S.PENDING,
+        allowed_from=(S.CREATED,),
+        note="checkout opened",
+        session_id=checkout.session_id,
+        checkout_url=checkout.url,
+        gateway_data=dict(checkout.data),
+    )
+    return moved or Payment.objects.get(pk=payment.pk)
+
+
+# -- what the gateway says ---------------------------------------------------------------------
+
+
+def checkout_ref(payment: Payment, session_id: str = "") -> CheckoutRef:
+    return CheckoutRef(
+        reference=payment.reference,
+        session_id=payment.session_id or session_id,
+        data=payment.gateway_data or {},
+    )
+
+
+def payment_sync(
+    payment: Payment,
+    status: CheckoutStatus,
+    *,
+    claimed_amount: Decimal | None = None,
+    claimed_currency: str = "",
+    occurred_at: datetime | None = None,
+    source: str = "status query",
+) -> str:
+    """Apply the gateway's answer about a checkout to the ledger; returns what happened."""
+    if status.reference and status.reference != payment.reference:
+        return payment_review(
+            payment,
+            f"the gateway's checkout {status.session_id} belongs to {status.reference}",
+            allowed_from=CAPTURABLE,
+        )
+    if status.state is CheckoutState.SUCCEEDED:
+        problems = []
+        if status.amount != payment.amount or status.currency != payment.currency:
+            problems.append(f"gateway captured {status.amount} {status.currency}")
+        if claimed_amount is not None and claimed_amount != payment.amount:
+            problems.append(f"event claims {claimed_amount}")
+        if claimed_currency and claimed_currency != payment.currency:
+            problems.append(f"event claims {claimed_currency}")
+        return payment_capture(
+            payment,
+            transaction_id=status.transaction_id,
+            amount=status.amount,
+            currency=status.currency,
+            captured_at=status.captured_at or occurred_at or timezone.now(),
+            mismatch=(
+                f"amount or currency differ from the checkout's {payment.amount} "
+                f"{payment.currency}: " + "; ".join(problems)
+                if problems
+                else ""
+            ),
+            source=source,
+        )
+    if status.state is CheckoutState.FAILED:
+        moved = payment_move(
+            payment,
+            S.FAILED,
+            allowed_from=(S.CREATED, S.PENDING, S.CANCELLED),
+            note=f"the gateway says the payment failed ({source})",
+        )
+        return "failed" if moved else "unchanged"
+    if status.state is CheckoutState.REFUNDED:
+        return payment_refund_request(payment, source=source)
+    return "open"
+
+
+def payment_capture(
+    payment: Payment,
+    *,
+    transaction_id: str,
+    amount: Decimal | None,
+    currency: str,
+    captured_at: datetime,
+    mismatch: str = "",
+    source: str = "",
+) -> str:
+    """Record money the gateway captured, once; queue settlement (or ask a person to look)."""
+    from billing import tasks
+
+    if not transaction_id:
+        return payment_review(
+            payment, "the gateway reports a capture without a transaction id", CAPTURABLE
+        )
+    fields = {
+        "transaction_id": transaction_id,
+        "captured_amount": amount,
+        "captured_currency": currency,
+        "captured_at": captured_at,
+    }
+    if mismatch:
+        return capture_review(payment, mismatch, fields)
+    try:
+        with transaction.atomic():
+            moved = payment_move(
+                payment,
+                S.CAPTURED,
+                allowed_from=CAPTURABLE,
+                note=f"captured ({source})" if source else "captured",
+                next_attempt_at=timezone.now(),
+                **fields,
+            )
+            if moved is not None:
+                # Same transaction as the capture: the task exists exactly when the capture does.
+                tasks.payment_settle.enqueue(moved.pk)
+    except IntegrityError:
+        # Another payment of this invoice is active, or holds this transaction id: either way
+        # money came in twice and someone has to refund one of them.
+        return capture_review(
+            payment, "captured while another payment of this invoice is active: refund one", fields
+        )
+    return "captured" if moved else "duplicate"
+
+
+def capture_review(payment: Payment, reason: str, fields: dict[str, Any]) -> str:
+    """A capture a person must look at, recorded with what the gateway said."""
+    try:
+        return payment_review(payment, reason, CAPTURABLE, **fields)
+    except IntegrityError:
+        # The transaction id belongs to another payment: keep it in the note instead.
+        others = {k: v for k, v in fields.items() if k != "transaction_id"}
+        reason = f"{reason}; transaction {fields['transaction_id']} is another payment's"
+        return payment_review(payment, reason, CAPTURABLE, **others)
+
+
+def payment_review(
+    payment: Payment, reason: str, allowed_from: Iterable[str], **fields: Any
+) -> str:
+    """Stop and ask a person: `needs_review`, with an email to ADMINS."""
+    from billing.payment_emails import review_alert_send
+
+    moved = payment_move(
+        payment,
+        S.NEEDS_REVIEW,
+        allowed_from=allowed_from,
+        note=reason,
+        last_error=reason[:1000],
+        claimed_until=None,
+        claim_token="",
+        **fields,
+    )
+    if moved is None:
+        return "unchanged"
+    review_alert_send(moved, reason)
+    return "needs_review"
+
+
+def payment_refund_request(payment: Payment, *, source: str = "") -> str:
+    """The gateway refunded the payment: take it back out of SmartISP once, if it is there."""
+    from billing import tasks
+    from billing.payment_emails import review_alert_send
+
+    now = timezone.now()
+    with transaction.atomic():
+        row = Payment.objects.select_for_update().get(pk=payment.pk)
+        if row.status == S.REFUNDED or (
+            row.status == S.SETTLED and row.refund_requested_at is not None
+        ):
+            return "duplicate"
+        if row.status == S.SETTLED:
+            row.refund_requested_at = now
+            row.next_attempt_at = now
+            row.save(update_fields=["refund_requested_at", "next_attempt_at", "updated_at"])
+            payment_note(row, f"refunded at the gateway ({source}); removing it from SmartISP")
+            tasks.payment_refund.enqueue(row.pk)
+            return "refund"
+        review = row.status in (S.CAPTURED, S.NEEDS_REVIEW) and writes_of_ours(row, AttemptKind.PAY)
+        if not review:
+            # Nothing of ours reached SmartISP, and none can be on its way: settlement records its
+            # attempt under this same row lock, and only while the payment is still captured.
+            moved = payment_move(
+                row,
+                S.REFUNDED,
+                allowed_from=(
+                    S.CREATED, S.PENDING, S.CANCELLED, S.FAILED, S.CAPTURED, S.NEEDS_REVIEW,
+                ),
+                note=f"refunded at the gateway ({source}); SmartISP never had it",
+                refund_requested_at=now,
+                refunded_at=now,
+                claimed_until=None,
+                claim_token="",
+            )  # fmt: skip
+            return "refunded" if moved else "unchanged"
+    # A pagar_factura of ours may have been applied: a person decides, with SmartISP open.
+    reason = "refunded at the gateway while its recording in SmartISP is unsure: check SmartISP"
+    outcome = payment_review(payment, reason, (S.CAPTURED, S.NEEDS_REVIEW), refund_requested_at=now)
+    if outcome == "unchanged":
+        refreshed = Payment.objects.get(pk=payment.pk)
+        payment_note(refreshed, reason)
+        review_alert_send(refreshed, reason)
+    return "needs_review"
+
+
+def payment_check(payment: Payment, *, source: str = "status query") -> str:
+    """Ask the gateway what became of the payment's checkout and apply it. GatewayError passes."""
+    if not payment.session_id:
+        return "no checkout"
+    status = get_gateway(payment.gateway).checkout_status(checkout_ref(payment))
+    return payment_sync(payment, status, source=source)
+
+
+def payment_cancel_return(payment: Payment) -> str:
+    """The browser came back through cancel_url. That proves nothing: the gateway decides."""
+    try:
+        outcome = payment_check(payment, source="cancel return")
+    except GatewayError as exc:
+        logger.warning("payment %s: cannot confirm a cancel: %s", payment.reference, exc)
+        return "unknown"
+    if outcome == "open":
+        moved = payment_move(
+            payment,
+            S.CANCELLED,
+            allowed_from=(S.CREATED, S.PENDING),
+            note="the subscriber left the checkout; the gateway has no payment",
+        )
+        return "cancelled" if moved else "unchanged"
+    return outcome
+
+
+def payment_return(payment: Payment, data: Mapping[str, Any]) -> str:
+    """A browser returned through /billing/return/<gateway>/: keep what the gateway needs to
+    look the checkout up, then ask it (server to server)."""
+    if data:
+        with transaction.atomic():
+            row = Payment.objects.select_for_update().get(pk=payment.pk)
+            row.gateway_data = {**(row.gateway_data or {}), **data}
+            row.save(update_fields=["gateway_data", "updated_at"])
+        payment.refresh_from_db()
+    try:
+        return payment_check(payment, source="browser return")
+    except GatewayError as exc:
+        logger.warning("payment %s: cannot confirm a return: %s", payment.reference, exc)
+        return "unknown"
+
+
+def payment_settle_retry(payment: Payment, *, by: str) -> bool:
+    """An operator's "retry settlement" of a needs_review payment whose capture is sound."""
+    from billing import tasks
+
+    if (
+        payment.status != S.NEEDS_REVIEW
+        or not payment.transaction_id
+        or payment.captured_at is None
+        or payment.refund_requested_at is not None
+        or payment.captured_amount != payment.amount
+        or payment.captured_currency != payment.currency
+    ):
+        return False
+    with transaction.atomic():
+        moved = payment_move(
+            payment,
+            S.CAPTURED,
+            allowed_from=(S.NEEDS_REVIEW,),
+            note=f"settlement retry requested by {by}",
+            next_attempt_at=timezone.now(),
+            claimed_until=None,
+            claim_token="",
+            last_error="",
+        )
+        if moved is not None:
+            tasks.payment_settle.enqueue(moved.pk)
+    return moved is not None

@@ -1,0 +1,20 @@
+"""Template tags of online payments: the payment an invoice page should mention."""
+
+from django import template
+
+from billing.ledger import payment_in_progress
+from billing.models import Payment
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def invoice_payment(context: template.Context, invoice) -> Payment | None:
+    """The signed-in subscriber's payment of `invoice` that is under way or done, if any."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    client_id = getattr(user, "smartisp_id", None)
+    if client_id is None or invoice is None:
+        return None
+    payment = payment_in_progress(client_id, invoice.id)
+    return payment if payment is not None and payment.user_id == user.pk else None

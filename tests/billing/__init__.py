@@ -1,0 +1,1 @@
+"""Tests of billing: dashboard, invoices, payments."""
