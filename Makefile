@@ -24,10 +24,10 @@ locale/.compiled: $(wildcard locale/*/LC_MESSAGES/*.po) | $(STAMP)
 messages: $(STAMP)
 	PORTAL_TESTING=true $(BIN)/python manage.py makemessages -l es -l en --ignore=.venv --ignore=node_modules --no-obsolete -v 0
 
-# The browser suite drives Debian's Chromium; axe-core comes from npm.
+# The browser suite drives Debian's Chromium; axe-core and Lighthouse come from npm.
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	@test -f node_modules/axe-core/axe.min.js || npm ci --silent --no-audit --no-fund
+	@test -f node_modules/axe-core/axe.min.js -a -f node_modules/.bin/lighthouse || npm ci --silent --no-audit --no-fund
 
 test: setup browser
 	PORTAL_TESTING=true $(BIN)/python manage.py check --fail-level WARNING

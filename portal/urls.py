@@ -1,10 +1,11 @@
 """Root URL map (DESIGN.md section 5)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from portal import views
+from portal import pwa, views
 
 urlpatterns = [
     path("", include("billing.urls_home")),
@@ -12,9 +13,16 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+# `make bench`'s baseline, routed only when the benchmark asks for it.
+if settings.BENCH_BASELINE:
+    urlpatterns.append(path("_bench/baseline", views.bench_baseline, name="bench_baseline"))
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"

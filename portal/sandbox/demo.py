@@ -106,6 +106,14 @@ class Stack:
         )
 
     def start(self) -> None:
+        """Start everything; if a part fails, stop what already runs (no orphans on the ports)."""
+        try:
+            self._start_all()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_all(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         env = self.env
         subprocess.run(self._manage("migrate", "--noinput", "-v", "0"), env=env, check=True)

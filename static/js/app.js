@@ -1,0 +1,11 @@
+// Registers the service worker (offline page, cached static files). A file, not an inline
+// script: the Content-Security-Policy allows no inline scripts.
+(function () {
+  var script = document.currentScript;
+  if (!("serviceWorker" in navigator) || !script || !script.dataset.sw) return;
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register(script.dataset.sw, { scope: "/" }).catch(function () {
+      // No offline page then; the portal itself works the same.
+    });
+  });
+})();

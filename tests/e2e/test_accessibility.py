@@ -1,0 +1,173 @@
+"""Every page, signed out and signed in, at phone (390x844) and desktop (1280x800) size, and at
+phone size in dark mode: axe-core finds no serious or critical WCAG 2.2 A/AA violation; and at
+360x640 nothing scrolls sideways."""
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.browser import (
+    NARROW,
+    SETTLE_MS,
+    VIEWPORTS,
+    WAIT_MS,
+    axe_report,
+    axe_violations,
+    eventually,
+)
+
+pytestmark = pytest.mark.e2e
+
+CARD_DECLINED = "4000 0000 0000 0002"
+CARD_SUCCEEDS = "4242 4242 4242 4242"
+
+SIGNED_OUT = {
+    "sign-in": "/accounts/login/",
+    "activation": "/accounts/activate/",
+    "password-reset": "/accounts/password-reset/",
+    "offline": "/offline/",
+}
+SIGNED_IN = [
+    "dashboard",
+    "invoices-unpaid",
+    "invoices-paid",
+    "invoice",
+    "payment-declined",
+    "receipt",
+    "tickets",
+    "ticket",
+    "new-ticket",
+    "profile",
+]
+PAGES = [*SIGNED_OUT, *SIGNED_IN]
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def _payment(portal, session, num_bill: str, card: str) -> str:
+    """Pay `num_bill` at the sandbox gateway with `card` as a browser would; the payment's path."""
+    invoice_url = f"{portal.url}/billing/invoices/{num_bill}/"
+    checkout = session.post(
+        f"{invoice_url}pay/",
+        data={"csrfmiddlewaretoken": _csrf(session.get(invoice_url, timeout=30).text)},
+        headers={"Referer": invoice_url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert checkout.status_code in (302, 303), checkout.text[:500]
+    assert checkout.headers["Location"].startswith(portal.gateway_url)
+    back = session.post(checkout.headers["Location"], data={"card": card}, timeout=30)
+    # The gateway sends the browser to the payment page (which, after a decline, passes it on to
+    # the invoice).
+    visited = " ".join(r.url for r in [*back.history, back])
+    payment = re.search(r"/billing/payments/[^/?]+/", visited)
+    assert payment, f"paying did not pass through a payment page: {visited}"
+    return payment.group(0)
+
+
+@pytest.fixture(scope="module")
+def signed_in_paths(portal) -> dict[str, str]:
+    """The signed-in pages' paths, ids included: an invoice, a ticket, a declined payment and a
+    settled one (its receipt).
+
+    The payments are for unpaid invoices other than the dashboard's next one (the one the pay
+    test pays), so the other tests still find it unpaid.
+    """
+    session = portal.session()
+    dashboard = session.get(portal.url + "/", timeout=30).text
+    next_bill = re.search(r"/billing/invoices/(\d+)/pay/", dashboard).group(1)
+    unpaid = session.get(portal.url + "/billing/invoices/?status=unpaid", timeout=30).text
+    bills = list(dict.fromkeys(re.findall(r'href="/billing/invoices/(\d+)/"', unpaid)))
+    others = [b for b in bills if b != next_bill]
+    assert len(others) >= 2, f"the demo subscriber needs 3 unpaid invoices, has {bills}"
+    tickets = session.get(portal.url + "/support/tickets/", timeout=30).text
+    ticket = re.search(r'href="/support/tickets/(\d+)/"', tickets).group(1)
+
+    declined = _payment(portal, session, others[0], CARD_DECLINED)
+    receipt = _payment(portal, session, others[-1], CARD_SUCCEEDS)
+    eventually(
+        lambda: 'data-status="settled"' in session.get(portal.url + receipt, timeout=30).text,
+        seconds=SETTLE_MS / 1000,
+        what="the task worker to settle the payment",
+    )
+    return {
+        "dashboard": "/",
+        "invoices-unpaid": "/billing/invoices/?status=unpaid",
+        "invoices-paid": "/billing/invoices/?status=paid",
+        "invoice": f"/billing/invoices/{next_bill}/",
+        "payment-declined": declined,
+        "receipt": receipt,
+        "tickets": "/support/tickets/",
+        "ticket": f"/support/tickets/{ticket}/",
+        "new-ticket": "/support/tickets/new/",
+        "profile": "/accounts/profile/",
+    }
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, browser_context_args, signed_in_state):
+    """One context per (viewport, signed in or not), CSP bypassed so axe-core can be injected."""
+    made: dict[tuple[str, bool], BrowserContext] = {}
+
+    def get(size: str, signed_in: bool) -> BrowserContext:
+        if (size, signed_in) not in made:
+            context = browser.new_context(
+                **{**browser_context_args, "viewport": VIEWPORTS.get(size.split("-")[0], NARROW)},
+                color_scheme="dark" if size.endswith("-dark") else "light",
+                bypass_csp=True,
+                storage_state=signed_in_state if signed_in else None,
+                # The service worker would answer some requests itself; these tests look at pages.
+                service_workers="block",
+            )
+            context.set_default_timeout(WAIT_MS)
+            made[size, signed_in] = context
+        return made[size, signed_in]
+
+    yield get
+    for context in made.values():
+        context.close()
+
+
+def _open(contexts, signed_in_paths, name: str, size: str):
+    signed_in = name in SIGNED_IN
+    path = signed_in_paths[name] if signed_in else SIGNED_OUT[name]
+    page = contexts(size, signed_in).new_page()
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+    if signed_in:
+        expect(page.locator("nav.tabbar")).to_be_attached()
+    page.wait_for_load_state("load")
+    return page, path
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop", "phone-dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_serious_accessibility_violation(contexts, signed_in_paths, name, size):
+    page, path = _open(contexts, signed_in_paths, name, size)
+    try:
+        violations = axe_violations(page)
+        assert not violations, axe_report(f"{path} ({size})", violations)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_does_not_scroll_sideways_at_360_px(contexts, signed_in_paths, name):
+    page, path = _open(contexts, signed_in_paths, name, "narrow")
+    try:
+        widths = page.evaluate(
+            """() => {
+                const wide = [...document.querySelectorAll("body *")]
+                    .filter(e => e.getBoundingClientRect().right > 360.5)
+                    .slice(0, 5).map(e => e.outerHTML.slice(0, 120));
+                return {scroll: document.documentElement.scrollWidth, wide};
+            }"""
+        )
+        assert widths["scroll"] <= 360, (
+            f"{path} is {widths['scroll']} px wide at 360 px; too wide: {widths['wide']}"
+        )
+    finally:
+        page.close()
