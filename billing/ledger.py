@@ -25,12 +25,15 @@ from billing.gateways import (
     CheckoutStatus,
     GatewayBadResponse,
     GatewayError,
+    GatewayRejected,
+    ReturnInfo,
     get_gateway,
 )
 from billing.models import (
     IN_PROGRESS_STATUSES,
     AttemptKind,
     AttemptOutcome,
+    GatewayEvent,
     Payment,
     PaymentStatus,
     PaymentTransition,
@@ -43,6 +46,8 @@ S = PaymentStatus
 # A capture is recorded from any state that has not already recorded one: a subscriber may pay
 # at the gateway after the portal gave the checkout up (cancelled) or after a declined card.
 CAPTURABLE = (S.CREATED, S.PENDING, S.CANCELLED, S.FAILED)
+# A browser coming back from the gateway makes the portal ask about these (and no others).
+RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
 
 
 class PaymentNotAllowed(Exception):
@@ -179,6 +184,9 @@ def payment_start(user: User, invoice: Invoice, *, gateway_name: str | None = No
         success_url=page,
         cancel_url=page + "?cancelled=1",
         webhook_url=settings.PORTAL_URL + reverse("billing:webhook", args=[gateway.name]),
+        # The invoice's own IVA split, as SmartISP computes it (records.Invoice).
+        taxed_base=invoice.subtotal if invoice.iva_rate else Decimal(0),
+        tax=invoice.iva_amount,
     )
     try:
         checkout = gateway.checkout_start(request)
@@ -208,12 +216,32 @@ def payment_start(user: User, invoice: Invoice, *, gateway_name: str | None = No
 # -- what the gateway says ---------------------------------------------------------------------
 
 
-def checkout_ref(payment: Payment, session_id: str = "") -> CheckoutRef:
+def checkout_ref(
+    payment: Payment, *, session_id: str = "", transaction_id: str = "", data: Mapping | None = None
+) -> CheckoutRef:
+    """What the gateway is asked about: the payment's checkout, with the transaction id the
+    ledger knows for it (`transaction_id` when given, else the captured one, else the latest
+    notification's that the gateway did not refuse)."""
+    known = transaction_id or payment.transaction_id or transaction_notified(payment)
     return CheckoutRef(
         reference=payment.reference,
         session_id=payment.session_id or session_id,
-        data=payment.gateway_data or {},
+        data={**(payment.gateway_data or {}), **(data or {})},
+        transaction_id=known or "",
     )
+
+
+def transaction_notified(payment: Payment) -> str:
+    """The transaction id the payment's latest notification brought (PayPhone's notification
+    is the only way to learn one when the subscriber never comes back)."""
+    return (
+        GatewayEvent.objects.filter(payment=payment)
+        .exclude(transaction_id="")
+        .exclude(outcome="status query refused")
+        .order_by("-received_at", "-pk")
+        .values_list("transaction_id", flat=True)
+        .first()
+    ) or ""
 
 
 def payment_sync(
@@ -419,20 +447,41 @@ def payment_cancel_return(payment: Payment) -> str:
     return outcome
 
 
-def payment_return(payment: Payment, data: Mapping[str, Any]) -> str:
-    """A browser returned through /billing/return/<gateway>/: keep what the gateway needs to
-    look the checkout up, then ask it (server to server)."""
-    if data:
-        with transaction.atomic():
-            row = Payment.objects.select_for_update().get(pk=payment.pk)
-            row.gateway_data = {**(row.gateway_data or {}), **data}
-            row.save(update_fields=["gateway_data", "updated_at"])
-        payment.refresh_from_db()
+def payment_return(gateway: str, info: ReturnInfo) -> str:
+    """A browser came back through /billing/return/<gateway>/ with what the gateway put on its
+    way (PayPhone: its transaction id, which must be confirmed within 5 minutes or the payment is
+    reversed). Ask the gateway, server to server, whoever the browser belongs to: nobody needs to
+    be signed in, and the answer says nothing to the browser. Repeating it is harmless."""
+    payment = Payment.objects.filter(gateway=gateway, reference=info.reference).first()
+    if payment is None:
+        return "no payment"
+    if payment.status not in RETURNABLE or not payment.session_id:
+        return "unchanged"
     try:
-        return payment_check(payment, source="browser return")
+        status = get_gateway(gateway).checkout_status(checkout_ref(payment, data=info.data))
+    except GatewayRejected as exc:
+        # The gateway disowns what the browser brought (a mistyped or made-up id): keep none of
+        # it, so it can never replace an id that works.
+        logger.warning("payment %s: the gateway refused a return: %s", payment.reference, exc)
+        return "refused"
     except GatewayError as exc:
+        # Kept, so the reconciler confirms with it as soon as the gateway answers again.
+        gateway_data_keep(payment, info.data)
         logger.warning("payment %s: cannot confirm a return: %s", payment.reference, exc)
         return "unknown"
+    gateway_data_keep(payment, info.data)
+    return payment_sync(payment, status, source="browser return")
+
+
+def gateway_data_keep(payment: Payment, data: Mapping[str, Any]) -> None:
+    """Add what a gateway needs to look the checkout up again to the payment's gateway_data."""
+    if not data:
+        return
+    with transaction.atomic():
+        row = Payment.objects.select_for_update().get(pk=payment.pk)
+        row.gateway_data = {**(row.gateway_data or {}), **data}
+        row.save(update_fields=["gateway_data", "updated_at"])
+    payment.refresh_from_db()
 
 
 def payment_settle_retry(payment: Payment, *, by: str) -> bool:

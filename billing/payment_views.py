@@ -1,5 +1,7 @@
 """Paying an invoice: the pay button, the payment's page, and the gateway's way back."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,6 +23,9 @@ from billing.ledger import (
 from billing.models import Payment
 from billing.services import invoice_find
 from portal.smartisp import cache
+
+# What a payment reference can look like (models.reference_new): anything else is no payment's.
+REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 @login_required
@@ -95,21 +100,24 @@ def payment_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "billing/payment_detail.html", context)
 
 
-@login_required
 @require_GET
 def gateway_return(request: HttpRequest, gateway: str) -> HttpResponse:
     """Where gateways that add their own parameters send the browser back: confirm with the
-    gateway, server to server, then show the payment's page."""
+    gateway, server to server, then go to the payment's page.
+
+    No sign-in here: PayPhone reverses a payment left unconfirmed for 5 minutes, and a
+    subscriber whose session expired while paying must not lose it. So this confirms for
+    whoever comes, and answers everyone alike (a redirect to the payment's page, which needs
+    sign-in and ownership), whether the reference is a payment or not.
+    """
     try:
         adapter = get_gateway(gateway)
     except UnknownGateway:
         raise Http404("no such gateway") from None
     info = adapter.return_parse(request.GET)
-    if info is None:
+    if info is None or not REFERENCE.fullmatch(info.reference):
         raise Http404("nothing to return to")
-    payment = get_object_or_404(
-        Payment, reference=info.reference, user=request.user, gateway=adapter.name
-    )
-    if payment.status in (S.CREATED, S.PENDING, S.CANCELLED):
-        payment_return(payment, info.data)
-    return redirect("billing:payment", payment.reference)
+    payment_return(adapter.name, info)
+    if not request.user.is_authenticated:
+        messages.info(request, _("Sign in to see your payment."))
+    return redirect("billing:payment", info.reference)

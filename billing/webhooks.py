@@ -1,9 +1,9 @@
 """Gateway webhooks: verify, store, answer; everything else on the task worker.
 
-The view never calls SmartISP, nor the gateway: it answers within milliseconds whatever state
-they are in. A stored event is committed together with the task that will act on it; a repeated
-event id is answered 200 and does nothing (the database's unique constraint decides, also when
-copies arrive at the same moment on several processes).
+The view never calls SmartISP, nor (with the adapters we have) the gateway: it answers within
+milliseconds whatever state they are in. A stored event is committed together with the task that
+will act on it; a repeated event id is answered 200 and does nothing (the database's unique
+constraint decides, also when copies arrive at the same moment on several processes).
 """
 
 import logging
@@ -39,8 +39,19 @@ def webhook(request: HttpRequest, gateway: str) -> HttpResponse:
     except NotificationInvalid as exc:
         logger.warning("webhook %s refused: %s", adapter.name, exc.message)
         return HttpResponseBadRequest(exc.message, content_type="text/plain")
+    except GatewayError as exc:
+        # An adapter that must ask the gateway to read its notification could not: nothing is
+        # stored, and a 5xx makes the gateway send the notification again later.
+        logger.warning("webhook %s not taken now: %s", adapter.name, exc.message)
+        response = HttpResponse(
+            "the payment gateway cannot be reached; send it again later",
+            status=503,
+            content_type="text/plain",
+        )
+        response["Retry-After"] = "60"
+        return response
     _event, created = event_record(adapter.name, request.body, notification)
-    return JsonResponse({"received": True, "duplicate": not created})
+    return JsonResponse(adapter.notification_answer(duplicate=not created))
 
 
 def event_record(
@@ -49,13 +60,7 @@ def event_record(
     """Store a verified event once, with the task that will process it. (event, stored now)."""
     from billing import tasks
 
-    payment = None
-    if notification.reference:
-        payment = Payment.objects.filter(gateway=gateway, reference=notification.reference).first()
-    if payment is None and notification.session_id:
-        payment = Payment.objects.filter(
-            gateway=gateway, session_id=notification.session_id
-        ).first()
+    payment = event_payment(gateway, notification)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -91,6 +96,23 @@ def event_record(
     return event, True
 
 
+def event_payment(gateway: str, notification: Notification) -> Payment | None:
+    """The payment a notification is about: by our reference, else by the gateway's checkout id,
+    else by the transaction id recorded at capture (a Stripe refund names only its
+    PaymentIntent). Each is unique per gateway."""
+    lookups = (
+        ("reference", notification.reference),
+        ("session_id", notification.session_id),
+        ("transaction_id", notification.transaction_id),
+    )
+    for field, value in lookups:
+        if value:
+            payment = Payment.objects.filter(gateway=gateway, **{field: value}).first()
+            if payment is not None:
+                return payment
+    return None
+
+
 def gateway_event_process(event_pk: int) -> str:
     """Look at the checkout an event points to (the event itself proves nothing) and apply it."""
     event = GatewayEvent.objects.select_related("payment").get(pk=event_pk)
@@ -103,7 +125,10 @@ def gateway_event_process(event_pk: int) -> str:
         )
         return "orphan"
     try:
-        status = get_gateway(event.gateway).checkout_status(checkout_ref(payment, event.session_id))
+        ref = checkout_ref(
+            payment, session_id=event.session_id, transaction_id=event.transaction_id
+        )
+        status = get_gateway(event.gateway).checkout_status(ref)
     except GatewayError as exc:
         logger.warning("event %s: cannot ask the gateway: %s", event.event_id, exc.message)
         if exc.retryable:

@@ -46,7 +46,9 @@ if HTTPS_ONLY:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+# PayPhone checks the Referer's origin against the registered domain; other sites get the origin
+# only, never a path (a payment page's path holds its reference). See docs/gateways.md.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -133,7 +135,8 @@ CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, reusing its Redis client (see portal/redis_cache.py).
+            "BACKEND": "portal.redis_cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "portal"),
         }
@@ -214,6 +217,9 @@ SMARTISP_API_KEY = envrequired(
 SMARTISP_TIMEOUT = float(envstr("SMARTISP_TIMEOUT", "10"))
 SMARTISP_CONNECT_TIMEOUT = float(envstr("SMARTISP_CONNECT_TIMEOUT", "3"))
 SMARTISP_CACHE_SECONDS = envint("SMARTISP_CACHE_SECONDS", 60)
+
+# `make bench` only: serves the bare baseline view at /_bench/baseline (never in production).
+BENCH_BASELINE = envbool("BENCH_BASELINE", False)
 
 # Payments (DESIGN.md section 7).
 PAYMENT_GATEWAY = envstr("PAYMENT_GATEWAY", "sandbox")

@@ -39,3 +39,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+@require_GET
+def bench_baseline(request: HttpRequest) -> HttpResponse:
+    """The benchmark's baseline: a bare view through the same middleware, no database or SmartISP.
+
+    Routed only when settings.BENCH_BASELINE is true (see portal/urls.py and portal/bench/)."""
+    return HttpResponse(b"ok", content_type="text/plain")

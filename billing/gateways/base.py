@@ -76,7 +76,12 @@ class CheckoutState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class CheckoutRequest:
-    """What the portal asks a gateway for: one payment of `amount` for `reference`."""
+    """What the portal asks a gateway for: one payment of `amount` for `reference`.
+
+    `taxed_base` and `tax` are the invoice's IVA split (payment_start always fills them: a base of
+    0 and a tax of 0 for an invoice without IVA); gateways that report taxes (PayPhone) send them,
+    the others ignore them. None means the caller did not say.
+    """
 
     reference: str
     amount: Decimal
@@ -85,6 +90,8 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     webhook_url: str
+    taxed_base: Decimal | None = None
+    tax: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -98,11 +105,17 @@ class Checkout:
 
 @dataclass(frozen=True)
 class CheckoutRef:
-    """How the portal points at one of its checkouts when it asks the gateway about it."""
+    """How the portal points at one of its checkouts when it asks the gateway about it.
+
+    `transaction_id` is the gateway's transaction id as the ledger knows it (from the event being
+    processed, the captured payment, or the latest notification), "" when it knows none. It is a
+    hint to look with, never proof: the status query decides.
+    """
 
     reference: str
     session_id: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    transaction_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,10 @@ class Gateway(ABC):
     @abstractmethod
     def checkout_status(self, checkout: CheckoutRef) -> CheckoutStatus:
         """Ask the gateway, server to server, what became of a checkout."""
+
+    def notification_answer(self, *, duplicate: bool) -> dict[str, Any]:
+        """The JSON body the webhook view answers a stored (or repeated) notification with."""
+        return {"received": True, "duplicate": duplicate}
 
     def return_parse(self, params: Mapping[str, str]) -> ReturnInfo | None:
         """The payment a browser returning to /billing/return/<gateway>/ belongs to, if any.

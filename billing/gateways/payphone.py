@@ -45,14 +45,10 @@ API = "https://pay.payphonetodoesposible.com/api/"
 PREPARE_URL = API + "button/Prepare"
 CONFIRM_URL = API + "button/V2/Confirm"
 TIMEOUT = (3, 10)
-# Ecuador's IVA since April 2024. Used only while CheckoutRequest carries no tax split of its own.
-IVA_RATE = Decimal("15")
 MAX_CLIENT_TRANSACTION_ID = 50  # PayPhone's limit for clientTransactionId
 MAX_REFERENCE_TEXT = 100
 # Confirm's statusCode: 1 pending, 2 cancelled (declined cards too), 3 approved.
 PENDING, CANCELLED, APPROVED = 1, 2, 3
-# How many transaction ids (from the return and from notifications) one status query tries.
-MAX_IDS_TRIED = 3
 
 _session = requests.Session()
 _session.headers.update({"Accept": "application/json"})
@@ -70,23 +66,19 @@ def amount_split(request: CheckoutRequest) -> dict[str, int]:
     """The amounts Prepare wants, in cents: amount = amountWithoutTax + amountWithTax + tax
     (+ service + tip, always 0 here).
 
-    An invoice's IVA split comes with the request when CheckoutRequest has `taxed_base` and `tax`
-    (see docs/gateways.md); until then the whole total is taken as taxed at IVA_RATE, which is
-    what SmartISP's invoices with IVA 15 % amount to (cost 18.70 + IVA 2.81 = 21.51).
+    The split is the invoice's own (CheckoutRequest's `taxed_base` and `tax`, from SmartISP's
+    cost and IVA): 21.51 = 18.70 taxed + 2.81 IVA; an invoice without IVA is all
+    amountWithoutTax. A request without a split is refused rather than guessed: PayPhone reports
+    these amounts as the IVA charged.
     """
     total = to_cents(request.amount)
-    taxed_base = getattr(request, "taxed_base", None)
-    tax = getattr(request, "tax", None)
-    if taxed_base is not None and tax is not None:
-        with_tax = int((Decimal(taxed_base) * 100).quantize(1, ROUND_HALF_UP))
-        tax_cents = int((Decimal(tax) * 100).quantize(1, ROUND_HALF_UP))
-        without_tax = total - with_tax - tax_cents
-        if min(with_tax, tax_cents, without_tax) < 0:
-            raise GatewayRejected("the invoice's taxed base and tax exceed its total")
-    else:
-        with_tax = int((Decimal(total) * 100 / (100 + IVA_RATE)).quantize(1, ROUND_HALF_UP))
-        tax_cents = total - with_tax
-        without_tax = 0
+    if request.taxed_base is None or request.tax is None:
+        raise GatewayRejected("PayPhone needs the invoice's taxed base and tax")
+    with_tax = int((Decimal(request.taxed_base) * 100).quantize(1, ROUND_HALF_UP))
+    tax_cents = int((Decimal(request.tax) * 100).quantize(1, ROUND_HALF_UP))
+    without_tax = total - with_tax - tax_cents
+    if min(with_tax, tax_cents, without_tax) < 0:
+        raise GatewayRejected("the invoice's taxed base and tax exceed its total")
     return {
         "amount": total,
         "amountWithoutTax": without_tax,
@@ -235,7 +227,7 @@ class PayPhoneGateway(Gateway):
 
     def notification_answer(self, *, duplicate: bool) -> dict[str, Any]:
         """The body PayPhone expects back from the notification URL: "000" received, "333" a
-        transaction already notified. For the webhook view, which answers its own JSON so far."""
+        transaction already notified."""
         return {"Response": True, "ErrorCode": "333" if duplicate else "000"}
 
     def checkout_status(self, checkout: CheckoutRef) -> CheckoutStatus:
@@ -267,26 +259,11 @@ class PayPhoneGateway(Gateway):
     # -- Confirm -----------------------------------------------------------------------------
 
     def _transaction_ids(self, checkout: CheckoutRef) -> list[str]:
-        """PayPhone transaction ids that may be this checkout's, the browser's return first."""
-        ids: list[str] = []
-        returned = str(checkout.data.get("payphone_id") or "")
-        if returned:
-            ids.append(returned)
-        # Until the ledger hands an event's transaction id to the status query, a subscriber who
-        # never came back is confirmed with the id PayPhone's notification brought, as the
-        # ledger stored it. Confirm itself checks that the id is this checkout's.
-        from billing.models import GatewayEvent
-
-        notified = (
-            GatewayEvent.objects.filter(gateway=self.name, reference=checkout.reference)
-            .exclude(transaction_id="")
-            .order_by("-received_at", "-pk")
-            .values_list("transaction_id", flat=True)
-        )
-        for transaction_id in notified[:MAX_IDS_TRIED]:
-            if transaction_id not in ids:
-                ids.append(transaction_id)
-        return ids[:MAX_IDS_TRIED]
+        """PayPhone transaction ids that may be this checkout's: the browser's return first, then
+        the one the ledger knows (a notification's, for a subscriber who never came back).
+        Confirm itself checks that an id is this checkout's."""
+        ids = [str(checkout.data.get("payphone_id") or ""), checkout.transaction_id]
+        return list(dict.fromkeys(i for i in ids if i))
 
     def _confirm(self, checkout: CheckoutRef, transaction_id: str) -> CheckoutStatus:
         """V2/Confirm one transaction; accept it only for our clientTransactionId and store."""

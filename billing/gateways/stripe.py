@@ -1,7 +1,7 @@
 """The Stripe adapter: Checkout Sessions, signed webhooks, and the session as the source of truth.
 
-Follows https://docs.stripe.com/api/checkout/sessions (create with client_reference_id, retrieve,
-list by payment_intent), https://docs.stripe.com/webhooks#verify-events (the Stripe-Signature
+Follows https://docs.stripe.com/api/checkout/sessions (create with client_reference_id,
+retrieve), https://docs.stripe.com/webhooks#verify-events (the Stripe-Signature
 header, checked by the SDK with a 300 s tolerance) and https://docs.stripe.com/api/charges/object
 (`refunded`, `amount_refunded`). The secret key goes to a StripeClient made per adapter, never to
 the SDK's global state. docs/gateways.md says how to configure it.
@@ -40,9 +40,6 @@ from billing.gateways.base import (
 logger = logging.getLogger(__name__)
 
 TIMEOUT = (3, 10)
-# The refund lookup runs while Stripe waits for the webhook's answer: short, and not retried
-# (Stripe redelivers the event if it fails).
-LOOKUP_TIMEOUT = (2, 3)
 SIGNATURE_TOLERANCE = 300
 SIGNATURE_HEADER = "Stripe-Signature"
 # Stripe lets a session live 30 minutes to 24 hours; the reconciler gives a checkout up after an
@@ -114,12 +111,12 @@ class StripeGateway(Gateway):
         self._secret_key = settings.STRIPE_SECRET_KEY
         self._webhook_secret = settings.STRIPE_WEBHOOK_SECRET
 
-    def _client(self, *, timeout: tuple[float, float] = TIMEOUT, retries: int = 1):
+    def _client(self):
         # One SDK retry is safe: POSTs carry an idempotency key, and Stripe replays its answer.
         return stripe.StripeClient(
             self._secret_key,
-            http_client=stripe.RequestsClient(timeout=timeout, session=_session),
-            max_network_retries=retries,
+            http_client=stripe.RequestsClient(timeout=TIMEOUT, session=_session),
+            max_network_retries=1,
         )
 
     # -- the interface -----------------------------------------------------------------------
@@ -288,23 +285,16 @@ class StripeGateway(Gateway):
     def _refund_notification(
         self, event_id: str, event_type: str, created: datetime | None, obj: dict[str, Any]
     ) -> Notification:
-        """A refund names only the payment (PaymentIntent): the checkout is looked up by it, so
-        the event reaches its payment; whether it was refunded in full is for the status query."""
+        """A refund names only the payment (PaymentIntent). The ledger finds the payment by it
+        (the transaction id it recorded at capture), so parsing asks Stripe nothing; whether it
+        was refunded in full is for the status query."""
         intent_id = _id(obj.get("payment_intent"))
         if not intent_id:
-            # A charge that no Checkout Session made: not the portal's.
+            # A charge that no PaymentIntent made: not the portal's.
             return Notification(event_id=event_id, type=event_type, created=created)
-        with _calling("finding the checkout of a refund"):
-            page = self._client(timeout=LOOKUP_TIMEOUT, retries=0).v1.checkout.sessions.list(
-                params={"payment_intent": intent_id, "limit": 1}
-            )
-        sessions = page.to_dict().get("data") or []
-        session = sessions[0] if sessions and isinstance(sessions[0], dict) else {}
         return Notification(
             event_id=event_id,
             type=event_type,
-            reference=_short(session.get("client_reference_id")),
-            session_id=_short(session.get("id")),
             transaction_id=intent_id,
             created=created,
             state=CheckoutState.REFUNDED,

@@ -22,32 +22,42 @@ CATALOGUE_SECONDS = 3600
 GENERATION_SECONDS = 24 * 3600
 
 
-def _generation(client_id: int) -> str:
-    """The subscriber's current cache generation. A lost or expired one is replaced by a new
-    random one, never a fixed start value: that would revive entries `forget` dropped."""
-    key = f"smartisp:gen:{client_id}"
-    generation = cache.get(key)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.add(key, generation, timeout=GENERATION_SECONDS)
-        generation = cache.get(key, generation)
-    return str(generation)
+def _generation_key(client_id: int) -> str:
+    return f"smartisp:gen:{client_id}"
+
+
+def _generation_new(client_id: int) -> str:
+    """A lost or expired generation is replaced by a new random one, never a fixed start value:
+    that would revive entries `forget` dropped."""
+    key = _generation_key(client_id)
+    generation = uuid.uuid4().hex
+    if cache.add(key, generation, timeout=GENERATION_SECONDS):
+        return generation
+    return str(cache.get(key, generation))  # another request made one first: use theirs
 
 
 def remember(client_id: int, name: str, fetch: Callable[[], T]) -> T:
-    """`fetch()` cached per subscriber under `name`, until `forget(client_id)` or expiry."""
-    key = f"smartisp:{client_id}:{_generation(client_id)}:{name}"
-    found = cache.get(key, _MISSING)
-    if found is not _MISSING:
-        return found
+    """`fetch()` cached per subscriber under `name`, until `forget(client_id)` or expiry.
+
+    An entry is stored with the subscriber's generation at the time and served only while that
+    is still the generation: one round trip to the cache (both keys at once) when warm.
+    """
+    generation_key, key = _generation_key(client_id), f"smartisp:{client_id}:{name}"
+    found = cache.get_many([generation_key, key])
+    generation = found.get(generation_key)
+    entry = found.get(key)
+    if generation is not None and isinstance(entry, tuple) and entry[0] == generation:
+        return entry[1]
+    if generation is None:
+        generation = _generation_new(client_id)
     value = fetch()
-    cache.set(key, value, timeout=settings.SMARTISP_CACHE_SECONDS)
+    cache.set(key, (generation, value), timeout=settings.SMARTISP_CACHE_SECONDS)
     return value
 
 
 def forget(client_id: int) -> None:
     """Drop everything cached for this subscriber (their payment or ticket changed)."""
-    cache.set(f"smartisp:gen:{client_id}", uuid.uuid4().hex, timeout=GENERATION_SECONDS)
+    cache.set(_generation_key(client_id), uuid.uuid4().hex, timeout=GENERATION_SECONDS)
 
 
 def remember_catalogue(name: str, fetch: Callable[[], T]) -> T:

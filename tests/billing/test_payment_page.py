@@ -259,14 +259,42 @@ def test_gateway_return_confirms_server_side_then_shows_the_payment(
     assert payment.gateway_data == {"id": "777"}
 
 
-def test_gateway_return_of_another_users_payment_is_404(client, other_subscriber, returning):
+def test_gateway_return_confirms_for_anyone_and_the_page_stays_the_owners(
+    client, other_subscriber, returning, smartisp
+):
+    gateway_session(smartisp, returning, "succeeded")
     client.force_login(other_subscriber)
 
     response = client.get(
         f"/billing/return/returning/?id=1&clientTransactionId={returning.reference}"
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 302
+    assert payment_of(returning).status == PaymentStatus.CAPTURED
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_gateway_return_signed_out_confirms_then_sends_to_sign_in(client, returning, smartisp):
+    gateway_session(smartisp, returning, "succeeded")
+
+    response = client.get(
+        f"/billing/return/returning/?id=7&clientTransactionId={returning.reference}", follow=True
+    )
+
+    assert payment_of(returning).status == PaymentStatus.CAPTURED
+    assert response.redirect_chain[0] == (page_url(returning), 302)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
+    assert response.status_code == 200
+
+
+def test_gateway_return_of_an_unknown_reference_asks_the_gateway_nothing(
+    client, returning, smartisp
+):
+    response = client.get("/billing/return/returning/?id=7&clientTransactionId=NoSuchPayment")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/billing/payments/NoSuchPayment/"
+    assert list(smartisp.calls) == []
     assert payment_of(returning).status == PaymentStatus.PENDING
 
 

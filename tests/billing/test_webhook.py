@@ -10,9 +10,13 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 
+from billing.gateways import GatewayUnavailable
+from billing.gateways.base import GATEWAYS
+from billing.gateways.sandbox import SandboxGateway
 from billing.models import GatewayEvent, Payment, PaymentStatus
 from tests.billing import payment_helpers
 from tests.billing.payment_helpers import (
+    INVOICE_ID,
     TXN,
     calls_to,
     event_body,
@@ -26,7 +30,7 @@ from tests.billing.payment_helpers import (
     run_tasks,
     webhook_post,
 )
-from tests.conftest import api
+from tests.conftest import api, example_json
 
 clock = payment_helpers.clock  # the fixture
 
@@ -129,6 +133,30 @@ def test_webhook_answers_only_post(client, db):
     assert client.get("/billing/webhooks/sandbox/").status_code == 405
 
 
+class UnreachableGateway(SandboxGateway):
+    """A gateway whose notifications can only be read by asking it, which cannot be done now."""
+
+    name = "unreachable"
+
+    def notification_parse(self, body, headers, *, now):
+        raise GatewayUnavailable("the gateway timed out (test)")
+
+
+def test_gateway_unreachable_while_reading_a_webhook_is_503_and_stores_nothing(
+    client, pending, monkeypatch
+):
+    monkeypatch.setitem(GATEWAYS, "unreachable", f"{__name__}.UnreachableGateway")
+
+    response = client.post(
+        "/billing/webhooks/unreachable/", data=event_body(pending), content_type="application/json"
+    )
+
+    # A 5xx: the gateway sends it again later.
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert_nothing_changed(pending)
+
+
 # -- stored once ---------------------------------------------------------------------------------
 
 
@@ -146,6 +174,24 @@ def test_unknown_reference_is_200_and_kept_as_an_orphan(client, db, clock, smart
     assert list(smartisp.calls) == []
 
 
+def test_an_event_naming_only_the_transaction_reaches_its_payment(
+    client, subscriber, smartisp, clock
+):
+    settled = payment_make(subscriber, PaymentStatus.SETTLED)  # transaction TXN recorded
+    gateway_session(smartisp, settled, "refunded")
+    invoice_status(smartisp, paid=True)
+    smartisp.post(api(f"DeleteIvoicePay/{INVOICE_ID}"), json=example_json("DeleteIvoicePay"))
+
+    # No reference, and a checkout id the portal does not know: only the transaction matches.
+    webhook_post(client, event_body(None, "payment.refunded", reference=""))
+    run_tasks()
+
+    event = GatewayEvent.objects.get()
+    assert (event.payment, event.transaction_id) == (settled, TXN)
+    assert payment_of(settled).status == PaymentStatus.REFUNDED
+    assert len(calls_to(smartisp, f"DeleteIvoicePay/{INVOICE_ID}")) == 1
+
+
 def test_webhook_is_stored_as_received_and_answered_without_calling_anyone(
     client, pending, smartisp
 ):
@@ -154,6 +200,7 @@ def test_webhook_is_stored_as_received_and_answered_without_calling_anyone(
     response = webhook_post(client, body)
 
     assert response.status_code == 200
+    assert response.json() == {"received": True, "duplicate": False}
     event = GatewayEvent.objects.get()
     assert event.body == body.decode()
     assert (event.gateway, event.event_id, event.type) == (
@@ -170,13 +217,14 @@ def test_webhook_is_stored_as_received_and_answered_without_calling_anyone(
 def test_duplicate_webhook_records_one_payment(client, pending, gateway_succeeded, clock):
     body = event_body(pending)
 
-    answers = [webhook_post(client, body).status_code for _ in range(5)]
+    answers = [webhook_post(client, body) for _ in range(5)]
     run_tasks()
     for _ in range(5):
         webhook_post(client, body)
     run_tasks()
 
-    assert answers == [200] * 5
+    assert [a.status_code for a in answers] == [200] * 5
+    assert [a.json()["duplicate"] for a in answers] == [False, True, True, True, True]
     assert GatewayEvent.objects.count() == 1
     assert len(calls_to(gateway_succeeded, "pagar_factura")) == 1
     assert payment_of(pending).status == PaymentStatus.SETTLED

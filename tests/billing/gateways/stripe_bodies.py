@@ -162,18 +162,5 @@ def retrieve_answers(mock_, body: dict) -> None:
     mock_.upsert(responses.GET, f"{API}/v1/checkout/sessions/{SESSION}", json=body)
 
 
-def list_answers(mock_, sessions: list[dict]) -> None:
-    mock_.upsert(
-        responses.GET,
-        f"{API}/v1/checkout/sessions",
-        json={
-            "object": "list",
-            "data": sessions,
-            "has_more": False,
-            "url": "/v1/checkout/sessions",
-        },
-    )
-
-
 def stripe_calls(mock_) -> list:
     return [c for c in mock_.calls if c.request.url.startswith(API)]

@@ -1,16 +1,17 @@
-"""Paying with PayPhone end to end: the pay button, the browser's return that confirms at once,
-PayPhone's notification, the reconciler, and what reaches SmartISP (or, when PayPhone's answer is
-not a capture of this checkout, that nothing does)."""
+"""Paying with PayPhone end to end: the pay button, the browser's return that confirms at once
+(signed in or not), PayPhone's notification, the reconciler, and what reaches SmartISP (or, when
+PayPhone's answer is not a capture of this checkout, that nothing does)."""
 
 import json
 
 import pytest
 import requests
 import responses
+from django.test import Client
 from responses import matchers
 
 from billing.gateways.payphone import CONFIRM_URL, PREPARE_URL
-from billing.models import GatewayEvent, Payment, PaymentStatus
+from billing.models import GatewayEvent, Payment, PaymentStatus, PaymentTransition
 from billing.reconcile import payments_reconcile
 from tests.billing import payment_helpers
 from tests.billing.gateways import payphone_bodies
@@ -68,9 +69,8 @@ def smartisp_ready(smartisp):
 
 
 def come_back(client, payment, transaction_id=TXN):
-    return client.get(
-        RETURN_URL, {"id": str(transaction_id), "clientTransactionId": payment.reference}
-    )
+    reference = payment if isinstance(payment, str) else payment.reference
+    return client.get(RETURN_URL, {"id": str(transaction_id), "clientTransactionId": reference})
 
 
 def notify(client, body: dict):
@@ -94,6 +94,8 @@ def test_pay_prepare_return_confirm_records_one_pagar_factura(
 
     assert response.status_code == 303
     assert response["Location"] == PAY_WITH_CARD
+    # PayPhone checks the Referer's origin; a redirect's policy governs the request it leads to.
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     payment = Payment.objects.get()
     assert (payment.gateway, payment.session_id, payment.status) == (
         "payphone",
@@ -145,6 +147,27 @@ def test_pay_prepare_return_confirm_records_one_pagar_factura(
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SETTLED
     assert payment.transaction_id == str(TXN)
+
+
+def test_paying_an_invoice_without_iva_sends_its_total_as_amount_without_tax(
+    subscriber_client, smartisp, payphone, clock
+):
+    # Invoice 3112 of the reference (id 0): IVA 0, total 330.00.
+    invoice_lists(smartisp)
+    prepare_ok(smartisp)
+
+    response = subscriber_client.post("/billing/invoices/3112/pay/")
+
+    assert response.status_code == 303
+    (prepare,) = calls_to_url(smartisp, PREPARE_URL)
+    sent = json_body(prepare)
+    assert (sent["amount"], sent["amountWithoutTax"], sent["amountWithTax"], sent["tax"]) == (
+        33000,
+        33000,
+        0,
+        0,
+    )
+    assert sent["service"] == sent["tip"] == 0
 
 
 # -- answers that are not a capture of this checkout ----------------------------------------------
@@ -213,15 +236,108 @@ def test_cancelled_or_declined_payment_fails_and_records_nothing(
     assert_nothing_reached_smartisp(smartisp_ready)
 
 
-def test_return_to_another_subscribers_payment_is_404_and_confirms_nothing(
+# -- the return without the subscriber's session ---------------------------------------------------
+
+
+def test_signed_out_return_confirms_and_captures_then_asks_to_sign_in(
+    client, pending, smartisp_ready
+):
+    # The subscriber's session expired while they were on PayPhone's form.
+    confirm_with(smartisp_ready, confirm_answer(pending.reference))
+
+    back = come_back(client, pending)
+
+    assert back.status_code == 302
+    assert back["Location"] == f"/billing/payments/{pending.reference}/"
+    (confirm,) = calls_to_url(smartisp_ready, CONFIRM_URL)
+    assert json_body(confirm) == {"id": TXN, "clientTxId": pending.reference}
+    assert payment_of(pending).status == PaymentStatus.CAPTURED  # within PayPhone's 5 minutes
+
+    # The payment's page is only for its owner, once signed in.
+    page = client.get(back["Location"])
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/login/?next=/billing/payments/")
+    login = client.get(page["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    text = login.content.decode()
+    assert "Sign in to see your payment." in text
+    # Nothing about the payment (its invoice, amount or state) before sign-in.
+    assert "4624" not in text and "21.51" not in text and "21,51" not in text
+    assert "received" not in text.lower()
+
+    run_tasks()
+    assert payment_of(pending).status == PaymentStatus.SETTLED
+    assert len(calls_to(smartisp_ready, "pagar_factura")) == 1
+
+
+def test_signed_out_return_answers_alike_whether_the_reference_is_a_payment_or_not(
+    client, pending, smartisp_ready
+):
+    confirm_with(smartisp_ready, confirm_answer(pending.reference))
+    unknown = "Zz9" + pending.reference[3:]
+
+    real = come_back(client, pending)
+    made_up = come_back(Client(), unknown)
+
+    assert (real.status_code, made_up.status_code) == (302, 302)
+    assert real["Location"].replace(pending.reference, "R") == made_up["Location"].replace(
+        unknown, "R"
+    )
+    assert real.content == made_up.content
+    assert sorted(real.cookies) == sorted(made_up.cookies)
+    # Only the real one reached PayPhone.
+    assert len(calls_to_url(smartisp_ready, CONFIRM_URL)) == 1
+
+
+def test_a_reference_no_payment_could_have_is_404(client, pending, smartisp_ready):
+    for reference in ("a/b", "abc$def", "é" * 10, "x" * 41):
+        assert come_back(client, reference).status_code == 404
+    assert calls_to_url(smartisp_ready, CONFIRM_URL) == []
+
+
+def test_return_while_signed_in_as_someone_else_confirms_but_shows_them_nothing(
     client, other_subscriber, pending, smartisp_ready
 ):
     client.force_login(other_subscriber)
     confirm_with(smartisp_ready, confirm_answer(pending.reference))
 
-    assert come_back(client, pending).status_code == 404
-    assert calls_to_url(smartisp_ready, CONFIRM_URL) == []
-    assert payment_of(pending).status == PaymentStatus.PENDING
+    back = come_back(client, pending)
+
+    # Confirming only completes what the payment's owner paid; the page stays theirs alone.
+    assert back.status_code == 302
+    assert payment_of(pending).status == PaymentStatus.CAPTURED
+    assert client.get(back["Location"]).status_code == 404
+    assert client.get(f"/billing/payments/{'Zz9' + pending.reference[3:]}/").status_code == 404
+
+
+def test_returning_again_confirms_nothing_twice(client, subscriber_client, pending, smartisp_ready):
+    confirm_with(smartisp_ready, confirm_answer(pending.reference))
+
+    first = come_back(client, pending)
+    again = come_back(subscriber_client, pending)
+    run_tasks()
+    settled_return = come_back(client, pending)
+
+    assert first["Location"] == again["Location"] == settled_return["Location"]
+    assert len(calls_to_url(smartisp_ready, CONFIRM_URL)) == 1
+    assert PaymentTransition.objects.filter(payment=pending, to_status="captured").count() == 1
+    assert payment_of(pending).status == PaymentStatus.SETTLED
+    assert len(calls_to(smartisp_ready, "pagar_factura")) == 1
+
+
+def test_a_return_with_an_id_payphone_refuses_keeps_the_id_that_works(
+    client, subscriber_client, pending, smartisp_ready, clock
+):
+    # The real return came while PayPhone was down: its id is kept for the reconciler.
+    smartisp_ready.add(responses.POST, CONFIRM_URL, status=503)
+    come_back(subscriber_client, pending)
+    # Someone who learnt the reference comes back with a made-up id.
+    smartisp_ready.replace(responses.POST, CONFIRM_URL, status=400, json=NOT_FOUND)
+    assert come_back(client, pending, transaction_id=999).status_code == 302
+
+    assert payment_of(pending).gateway_data["payphone_id"] == str(TXN)
+    confirm_with(smartisp_ready, confirm_answer(pending.reference))
+    clock.advance(minutes=3)
+    assert payments_reconcile() == {"captured": 1}
 
 
 def test_payphone_down_at_the_return_leaves_it_to_the_reconciler_within_minutes(
@@ -270,9 +386,13 @@ def test_notification_of_a_subscriber_who_never_came_back_is_confirmed_and_settl
 def test_repeated_notification_is_stored_and_acted_on_once(client, pending, smartisp_ready):
     confirm_with(smartisp_ready, confirm_answer(pending.reference))
 
-    assert notify(client, notification_body(pending.reference)).status_code == 200
-    assert notify(client, notification_body(pending.reference)).status_code == 200
+    first = notify(client, notification_body(pending.reference))
+    repeat = notify(client, notification_body(pending.reference))
     run_tasks()
+
+    # PayPhone's own answers: "000" received, "333" already notified.
+    assert (first.status_code, first.json()) == (200, {"Response": True, "ErrorCode": "000"})
+    assert (repeat.status_code, repeat.json()) == (200, {"Response": True, "ErrorCode": "333"})
 
     assert GatewayEvent.objects.count() == 1
     assert len(calls_to_url(smartisp_ready, CONFIRM_URL)) == 1
@@ -334,7 +454,7 @@ def test_notification_for_an_unknown_reference_is_kept_as_an_orphan(client, pend
     answer = notify(client, notification_body("not-a-portal-reference"))
     run_tasks()
 
-    assert answer.status_code == 200
+    assert (answer.status_code, answer.json()) == (200, {"Response": True, "ErrorCode": "000"})
     assert GatewayEvent.objects.get().outcome == "orphan"
     assert calls_to_url(smartisp, CONFIRM_URL) == []
     assert payment_of(pending).status == PaymentStatus.PENDING
@@ -371,6 +491,28 @@ def test_a_notified_checkout_the_worker_could_not_confirm_is_confirmed_by_the_re
 
     assert payment_of(pending).status == PaymentStatus.SETTLED
     assert len(calls_to(smartisp_ready, "pagar_factura")) == 1
+
+
+def test_a_notification_payphone_still_calls_pending_is_confirmed_again_by_the_reconciler(
+    client, pending, smartisp_ready, clock
+):
+    confirm_with(
+        smartisp_ready,
+        confirm_answer(pending.reference, status_code=1, transaction_status="Pending"),
+    )
+    notify(client, notification_body(pending.reference))
+    run_tasks()
+    assert payment_of(pending).status == PaymentStatus.PENDING
+
+    # The subscriber never came back: the ledger hands the notified id to the status query.
+    confirm_with(smartisp_ready, confirm_answer(pending.reference))
+    clock.advance(minutes=3)
+    assert payments_reconcile() == {"captured": 1}
+    run_tasks()
+
+    confirms = calls_to_url(smartisp_ready, CONFIRM_URL)
+    assert [json_body(c) for c in confirms] == [{"id": TXN, "clientTxId": pending.reference}] * 2
+    assert payment_of(pending).status == PaymentStatus.SETTLED
 
 
 def test_leaving_payphones_form_cancels_without_calling_payphone(

@@ -19,7 +19,6 @@ from tests.billing.gateways.stripe_bodies import (
     SESSION,
     charge,
     event,
-    list_answers,
     paid_session,
     post_webhook,
     retrieve_answers,
@@ -287,7 +286,6 @@ def settled(subscriber, clock, stripe_settings):
 
 
 def test_a_refund_removes_the_payment_from_smartisp_once(client, settled, smartisp):
-    list_answers(smartisp, [session(settled.reference)])
     retrieve_answers(smartisp, paid_session(settled.reference, refunded=2151))
     invoice_status(smartisp, paid=True)
     smartisp.post(api(DELETE), json=example_json("DeleteIvoicePay"))
@@ -301,6 +299,10 @@ def test_a_refund_removes_the_payment_from_smartisp_once(client, settled, smarti
 
     assert answer.status_code == 200
     assert GatewayEvent.objects.filter(payment=settled).count() == 2
+    # Found by the PaymentIntent recorded at capture: Stripe was only asked for the session.
+    assert {c.request.url.split("?")[0] for c in stripe_calls(smartisp)} == {
+        f"{API}/v1/checkout/sessions/{SESSION}"
+    }
     assert len(calls_to(smartisp, DELETE)) == 1
     payment = payment_of(settled)
     assert payment.status == PaymentStatus.REFUNDED
@@ -308,7 +310,6 @@ def test_a_refund_removes_the_payment_from_smartisp_once(client, settled, smarti
 
 
 def test_a_partial_refund_leaves_the_invoice_paid(client, settled, smartisp):
-    list_answers(smartisp, [session(settled.reference)])
     retrieve_answers(smartisp, paid_session(settled.reference, refunded=500))
 
     post_webhook(client, event("charge.refunded", charge(refunded=500)))
@@ -316,6 +317,23 @@ def test_a_partial_refund_leaves_the_invoice_paid(client, settled, smartisp):
 
     assert payment_of(settled).status == PaymentStatus.SETTLED
     assert calls_to(smartisp, DELETE) == []
+
+
+def test_a_refund_before_the_portal_recorded_the_capture_is_caught_by_the_session(
+    client, pending, smartisp, clock
+):
+    # The completion's webhook was lost: the refund names a PaymentIntent the ledger lacks.
+    retrieve_answers(smartisp, paid_session(pending.reference, refunded=2151))
+
+    post_webhook(client, event("charge.refunded", charge(refunded=2151)))
+    run_tasks()
+    assert GatewayEvent.objects.get().outcome == "orphan"
+
+    # The reconciler re-reads the session, the source of truth: refunded, SmartISP untouched.
+    clock.advance(minutes=3)
+    assert payments_reconcile() == {"refunded": 1}
+    assert payment_of(pending).status == PaymentStatus.REFUNDED
+    assert calls_to(smartisp, "pagar_factura") == calls_to(smartisp, DELETE) == []
 
 
 # -- the reconciler -------------------------------------------------------------------------------
