@@ -1,7 +1,5 @@
 """The project starts: sign-in renders; the dashboard sends anonymous users to sign in."""
 
-import pytest
-
 
 def test_dashboard_redirects_anonymous_to_sign_in(client, db):
     response = client.get("/")
