@@ -27,6 +27,7 @@ from portal.smartisp.errors import (
     Unauthorized,
     Unavailable,
 )
+from portal.smartisp.parallel import smartisp_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class SmartISPClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
     ) -> Any:
+        smartisp_allowed()  # inside parallel.gather's inline try, the call goes to a thread
         url = self.base_url + path
         # Logs name the endpoint only: a path can hold a DNI.
         endpoint = path.split("/")[0]

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.utils import translation
 
-from portal.smartisp import NotFound, Unavailable, get_client
+from portal.smartisp import NotFound, Unavailable, cache, get_client
 from portal.smartisp.parallel import gather
 from tests.conftest import api, example
 
@@ -61,20 +61,59 @@ def test_error_of_the_first_named_call_wins_whatever_finishes_first(smartisp):
         gather(first=late_failure, second=early_failure)
 
 
-def test_calls_run_in_other_threads_with_the_requests_language():
-    seen = {}
+def test_calls_to_smartisp_run_in_other_threads_with_the_requests_language(smartisp):
+    seen = []
 
-    def record(name):
+    def answer(request):
+        seen.append((threading.current_thread().name, translation.get_language()))
+        return 200, {"Content-Type": "application/json"}, example("tickets-meta")
+
+    smartisp.add_callback("GET", api("tickets/meta"), callback=answer)
+    isp = get_client()
+
+    with translation.override("en"):
+        gather(a=isp.tickets_meta, b=isp.tickets_meta)
+
+    assert len(seen) == 2
+    assert all(thread.startswith("smartisp") for thread, _ in seen)
+    assert {language for _, language in seen} == {"en"}
+
+
+def test_calls_answered_from_the_cache_need_no_thread(smartisp):
+    smartisp.get(api("tickets/meta"), body=example("tickets-meta"))
+    smartisp.get(api("plans"), body=example("plans"))
+    cache.ticket_meta()
+    cache.plans()
+    threads = set()
+
+    def cached(read):
         def call():
-            seen[name] = (threading.current_thread().name, translation.get_language())
+            threads.add(threading.current_thread().name)
+            return read()
 
         return call
 
-    with translation.override("en"):
-        gather(a=record("a"), b=record("b"))
+    found = gather(meta=cached(cache.ticket_meta), plans=cached(cache.plans))
 
-    assert all(thread.startswith("smartisp") for thread, _ in seen.values())
-    assert {language for _, language in seen.values()} == {"en"}
+    assert threads == {threading.current_thread().name}
+    assert found["meta"].priorities[-1] == "urgent"
+    assert len(smartisp.calls) == 2
+
+
+def test_a_cached_call_and_a_slow_one_together_take_the_slow_ones_time(smartisp):
+    smartisp.get(api("plans"), body=example("plans"))
+    cache.plans()
+    smartisp.add_callback("GET", api("tickets/meta"), callback=slow(example("tickets-meta")))
+    smartisp.add_callback("GET", api("tickets/9"), callback=slow(example("ticket")))
+    isp = get_client()
+
+    started = time.monotonic()
+    found = gather(plans=cache.plans, meta=isp.tickets_meta, ticket=lambda: isp.ticket_get(9))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 0.5
+    assert len(found["plans"]) == 5
+    assert found["meta"].priorities[0] == "low"
 
 
 def test_single_call_and_no_call():
