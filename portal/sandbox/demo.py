@@ -173,6 +173,9 @@ def main() -> int:
             logger.error("port %s is already in use; stop what runs there or pass PORT=…", port)
             return 1
 
+    # Ctrl-C (or a plain `kill`) stops everything, even when started where SIGINT was ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     stack = Stack(
         state_dir=BASE_DIR / ".demo",
         port=args.port,
