@@ -15,6 +15,7 @@ Its id is checked against the ledger's invoice id before anything is written.
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -234,21 +235,31 @@ def payment_settle(pk: int) -> str:
     return outcome
 
 
-def settled(payment: Payment, token: str, note: str) -> str:
+def finish(
+    payment: Payment, token: str, status: str, allowed_from: str, note: str, **fields: Any
+) -> Payment | None:
+    """Move the claimed payment to its final `status`, release the claim, drop the subscriber's
+    cached lists. None when the payment was moved on meanwhile."""
     moved = payment_move(
         payment,
-        S.SETTLED,
-        allowed_from=(S.CAPTURED,),
+        status,
+        allowed_from=(allowed_from,),
         claimed_by=token,
         note=note,
-        settle_note=note,
-        settled_at=timezone.now(),
         claimed_until=None,
         claim_token="",
         next_attempt_at=None,
         last_error="",
+        **fields,
     )
     cache.forget(payment.client_id)
+    return moved
+
+
+def settled(payment: Payment, token: str, note: str) -> str:
+    moved = finish(
+        payment, token, S.SETTLED, S.CAPTURED, note, settle_note=note, settled_at=timezone.now()
+    )
     if moved is None:
         # A refund arrived while pagar_factura was out; the payment is already with a person.
         logger.error("payment %s: recorded in SmartISP but moved on meanwhile", payment.reference)
@@ -306,17 +317,5 @@ def payment_refund(pk: int) -> str:
 
 
 def refunded(payment: Payment, token: str, note: str) -> str:
-    moved = payment_move(
-        payment,
-        S.REFUNDED,
-        allowed_from=(S.SETTLED,),
-        claimed_by=token,
-        note=note,
-        refunded_at=timezone.now(),
-        claimed_until=None,
-        claim_token="",
-        next_attempt_at=None,
-        last_error="",
-    )
-    cache.forget(payment.client_id)
+    moved = finish(payment, token, S.REFUNDED, S.SETTLED, note, refunded_at=timezone.now())
     return "refunded" if moved else "moved on"
