@@ -14,6 +14,7 @@ Its id is checked against the ledger's invoice id before anything is written.
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,6 +99,39 @@ def attempt_finish(attempt: SettlementAttempt, outcome: str, detail: str = "") -
     attempt.detail = detail[:2000]
     attempt.finished_at = timezone.now()
     attempt.save(update_fields=["outcome", "detail", "finished_at"])
+
+
+def smartisp_write(
+    payment: Payment,
+    token: str,
+    status: str,
+    kind: str,
+    invoice_status: str,
+    call: Callable[[], str],
+    *,
+    refused: str,
+) -> tuple[bool, str]:
+    """Send one SmartISP write under the claim, its attempt committed first.
+
+    (True, SmartISP's message) when it went through; otherwise (False, the run's outcome): a clear
+    refusal goes to a person, an unknown outcome (or a bad key) is retried with backoff."""
+    attempt = attempt_begin(payment, token, status, kind, invoice_status)
+    if attempt is None:
+        return False, "moved on"
+    try:
+        message = call()
+    except (Rejected, NotFound) as exc:
+        attempt_finish(attempt, AttemptOutcome.REJECTED, exc.message)
+        return False, payment_review(payment, f"{refused}: {exc.message}", (status,))
+    except Unauthorized as exc:
+        # Refused before anything was applied: retry once the operator fixes the key.
+        attempt_finish(attempt, AttemptOutcome.ERROR, exc.message)
+        return False, retry_later(payment, token, status, kind, exc.message)
+    except (Unavailable, BadResponse) as exc:
+        attempt_finish(attempt, AttemptOutcome.UNKNOWN, exc.message)
+        return False, retry_later(payment, token, status, kind, exc.message)
+    attempt_finish(attempt, AttemptOutcome.OK, message)
+    return True, message
 
 
 def attempt_unsent(payment: Payment, kind: str, invoice_status: str, detail: str) -> None:
@@ -203,11 +237,13 @@ def payment_settle(pk: int) -> str:
     if status is not InvoiceStatus.UNPAID:
         return payment_review(payment, "the invoice's status in SmartISP is unclear", (S.CAPTURED,))
 
-    attempt = attempt_begin(payment, token, S.CAPTURED, AttemptKind.PAY, "unpaid")
-    if attempt is None:
-        return "moved on"
-    try:
-        message = get_client().invoice_pay(
+    sent, outcome = smartisp_write(
+        payment,
+        token,
+        S.CAPTURED,
+        AttemptKind.PAY,
+        "unpaid",
+        lambda: get_client().invoice_pay(
             invoice_id=payment.invoice_id,
             amount=payment.settle_amount,
             id_pago=payment.transaction_id or "",
@@ -215,20 +251,11 @@ def payment_settle(pk: int) -> str:
             paid_on=local_date(payment.captured_at or now),
             commentary=payment.reference,
             pay_by_wallet=False,
-        )
-    except (Rejected, NotFound) as exc:
-        attempt_finish(attempt, AttemptOutcome.REJECTED, exc.message)
-        return payment_review(
-            payment, f"SmartISP rejected the payment: {exc.message}", (S.CAPTURED,)
-        )
-    except Unauthorized as exc:
-        # Refused before anything was applied: retry once the operator fixes the key.
-        attempt_finish(attempt, AttemptOutcome.ERROR, exc.message)
-        return retry_later(payment, token, S.CAPTURED, AttemptKind.PAY, exc.message)
-    except (Unavailable, BadResponse) as exc:
-        attempt_finish(attempt, AttemptOutcome.UNKNOWN, exc.message)
-        return retry_later(payment, token, S.CAPTURED, AttemptKind.PAY, exc.message)
-    attempt_finish(attempt, AttemptOutcome.OK, message)
+        ),
+        refused="SmartISP rejected the payment",
+    )
+    if not sent:
+        return outcome
     outcome = settled(payment, token, "recorded in SmartISP")
     if outcome == "settled":
         receipt_send(Payment.objects.get(pk=pk))
@@ -296,23 +323,17 @@ def payment_refund(pk: int) -> str:
     if status is not InvoiceStatus.PAID:
         return payment_review(payment, "the invoice's status in SmartISP is unclear", (S.SETTLED,))
 
-    attempt = attempt_begin(payment, token, S.SETTLED, AttemptKind.REFUND, "paid")
-    if attempt is None:
-        return "moved on"
-    try:
-        message = get_client().invoice_payment_delete(payment.invoice_id)
-    except (Rejected, NotFound) as exc:
-        attempt_finish(attempt, AttemptOutcome.REJECTED, exc.message)
-        return payment_review(
-            payment, f"SmartISP refused to remove the payment: {exc.message}", (S.SETTLED,)
-        )
-    except Unauthorized as exc:
-        attempt_finish(attempt, AttemptOutcome.ERROR, exc.message)
-        return retry_later(payment, token, S.SETTLED, AttemptKind.REFUND, exc.message)
-    except (Unavailable, BadResponse) as exc:
-        attempt_finish(attempt, AttemptOutcome.UNKNOWN, exc.message)
-        return retry_later(payment, token, S.SETTLED, AttemptKind.REFUND, exc.message)
-    attempt_finish(attempt, AttemptOutcome.OK, message)
+    sent, outcome = smartisp_write(
+        payment,
+        token,
+        S.SETTLED,
+        AttemptKind.REFUND,
+        "paid",
+        lambda: get_client().invoice_payment_delete(payment.invoice_id),
+        refused="SmartISP refused to remove the payment",
+    )
+    if not sent:
+        return outcome
     return refunded(payment, token, "removed from SmartISP")
 
 
