@@ -37,18 +37,18 @@ import logging
 import os
 import re
 import secrets
-import socket
 import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+from portal.sandbox.http import SandboxHandler
 from portal.sandbox.signing import HEADER, sign
 
 logger = logging.getLogger(__name__)
@@ -474,51 +474,14 @@ class GatewayServer(ThreadingHTTPServer):
         self.store.close()
 
 
-class GatewayHandler(BaseHTTPRequestHandler):
+class GatewayHandler(SandboxHandler):
     """Routes the session API, the hosted page and the control endpoints."""
 
     server: GatewayServer
-    protocol_version = "HTTP/1.1"
     server_version = "SandboxGateway/1.0"
-    timeout = 60
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without this, Nagle's algorithm and
-        # delayed ACKs add ~40 ms to every request on a kept-alive connection.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.info("%s %s", self.address_string(), format % args)
+    default_headers = {"Cache-Control": "no-store"}
 
     # ---- responses
-
-    def _send(
-        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def _json(self, status: int, payload: Any) -> None:
-        self._send(status, json.dumps(payload).encode("utf-8"), "application/json")
-
-    def _html(self, status: int, page: str) -> None:
-        self._send(status, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def _redirect(self, location: str) -> None:
         self._send(303, b"", "text/plain", {"Location": location})
@@ -526,8 +489,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
     # ---- dispatch
 
     def _dispatch(self, method: str) -> None:
-        length = self.headers.get("Content-Length", "0").strip()
-        raw = self.rfile.read(int(length)) if length.isdigit() and int(length) > 0 else b""
+        raw = self._read_body()
         url = urlsplit(self.path)
         parts = [p for p in url.path.split("/") if p]
         query = parse_qs(url.query)

@@ -44,7 +44,6 @@ import math
 import os
 import random
 import re
-import socket
 import sqlite3
 import threading
 import time
@@ -53,11 +52,13 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from portal.sandbox.http import SandboxHandler
 
 logger = logging.getLogger(__name__)
 
@@ -1853,64 +1854,11 @@ class SmartISPServer(ThreadingHTTPServer):
             self.api.conn.close()
 
 
-class SmartISPHandler(BaseHTTPRequestHandler):
+class SmartISPHandler(SandboxHandler):
     """Routes one request: control endpoints, faults, the key check, then the API."""
 
     server: SmartISPServer
-    protocol_version = "HTTP/1.1"
     server_version = "SmartISP-sandbox/1.0"
-    timeout = 60
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without this, Nagle's algorithm and
-        # delayed ACKs add ~40 ms to every request on a kept-alive connection.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
-
-    def do_PUT(self) -> None:
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.info("%s %s", self.address_string(), format % args)
-
-    # ---- responses
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            logger.info("Client went away before the answer to %s %s", self.command, self.path)
-            self.close_connection = True
-
-    def _json(self, status: int, payload: Any, headers: dict | None = None) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self._send(status, body, "application/json", headers)
-
-    def _html(self, status: int, page: str) -> None:
-        self._send(status, page.encode("utf-8"), "text/html; charset=UTF-8")
-
-    def _read_body(self) -> bytes:
-        length = as_int(self.headers.get("Content-Length")) or 0
-        return self.rfile.read(length) if length > 0 else b""
 
     # ---- dispatch
 
