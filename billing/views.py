@@ -10,12 +10,20 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from billing import services
+from billing.ledger import payments_stamp
+from portal.pagecache import kept_page
 
 TABS = ("unpaid", "paid")
 
 
+def _payments_stamp(request: HttpRequest):
+    # The dashboard and an invoice say whether a payment of it is under way or done.
+    return payments_stamp(request.user.smartisp_id)
+
+
 @login_required
 @require_GET
+@kept_page(_payments_stamp)
 def dashboard(request: HttpRequest) -> HttpResponse:
     overview = services.dashboard_get(request.user)
     return render(request, "billing/dashboard.html", {"overview": overview})
@@ -23,6 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@kept_page()
 def invoice_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("status", TABS[0])
     if tab not in TABS:
@@ -44,6 +53,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@kept_page(_payments_stamp)
 def invoice_detail(request: HttpRequest, num_bill: str) -> HttpResponse:
     sheet = services.invoice_sheet_get(request.user, num_bill)
     return render(

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.pagecache import kept_page
 from portal.smartisp import BadResponse, Rejected, Unauthorized, Unavailable
 from portal.smartisp.records import Ticket
 from support import labels, services
@@ -34,6 +35,7 @@ def _page_number(raw: str | None) -> int:
 
 
 @login_required
+@kept_page()
 def ticket_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     page = _page_number(request.GET.get("page"))

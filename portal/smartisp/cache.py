@@ -5,8 +5,13 @@ when a payment or ticket of theirs changes. Catalogues (ticket meta, plans) live
 propagate and are never cached.
 """
 
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -14,6 +19,7 @@ from django.core.cache import cache
 
 from portal.smartisp import records as r
 from portal.smartisp.client import get_client
+from portal.smartisp.errors import SmartISPError
 
 T = TypeVar("T")
 CATALOGUE_SECONDS = 3600
@@ -22,11 +28,58 @@ CATALOGUE_SECONDS = 3600
 GENERATION_SECONDS = 24 * 3600
 
 
+@dataclass
+class Usage:
+    """What a piece of work (a page) read from these caches: when the first of the subscriber's
+    answers it used leaves the cache, and whether SmartISP failed it anywhere (a fallback was
+    shown instead)."""
+
+    expires_at: float | None = None
+    failed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def used(self, expires_at: float) -> None:
+        with self._lock:  # gather's pool threads report here too
+            if self.expires_at is None or expires_at < self.expires_at:
+                self.expires_at = expires_at
+
+
+_usage: ContextVar[Usage | None] = ContextVar("smartisp_usage", default=None)
+
+
+@contextmanager
+def usage_tracked() -> Iterator[Usage]:
+    """Record what the code inside reads (threads started by parallel.gather included)."""
+    usage = Usage()
+    token = _usage.set(usage)
+    try:
+        yield usage
+    finally:
+        _usage.reset(token)
+
+
+def _fetched(fetch: Callable[[], T]) -> T:
+    try:
+        return fetch()
+    except SmartISPError:
+        usage = _usage.get()
+        if usage is not None:
+            usage.failed = True
+        raise
+
+
 def _generation_key(client_id: int) -> str:
     return f"smartisp:gen:{client_id}"
 
 
-def _generation_new(client_id: int) -> str:
+def generation_and(client_id: int, key: str) -> tuple[str | None, Any]:
+    """The subscriber's current generation and the cache entry `key`, in one round trip."""
+    generation_key = _generation_key(client_id)
+    found = cache.get_many([generation_key, key])
+    return found.get(generation_key), found.get(key)
+
+
+def generation_new(client_id: int) -> str:
     """A lost or expired generation is replaced by a new random one, never a fixed start value:
     that would revive entries `forget` dropped."""
     key = _generation_key(client_id)
@@ -42,16 +95,22 @@ def remember(client_id: int, name: str, fetch: Callable[[], T]) -> T:
     An entry is stored with the subscriber's generation at the time and served only while that
     is still the generation: one round trip to the cache (both keys at once) when warm.
     """
-    generation_key, key = _generation_key(client_id), f"smartisp:{client_id}:{name}"
-    found = cache.get_many([generation_key, key])
-    generation = found.get(generation_key)
-    entry = found.get(key)
-    if generation is not None and isinstance(entry, tuple) and entry[0] == generation:
-        return entry[1]
+    key = f"smartisp:{client_id}:{name}"
+    generation, entry = generation_and(client_id, key)
+    usage = _usage.get()
+    if generation is not None and isinstance(entry, tuple) and len(entry) == 3:
+        entry_generation, value, expires_at = entry
+        if entry_generation == generation:
+            if usage is not None:
+                usage.used(expires_at)
+            return value
     if generation is None:
-        generation = _generation_new(client_id)
-    value = fetch()
-    cache.set(key, (generation, value), timeout=settings.SMARTISP_CACHE_SECONDS)
+        generation = generation_new(client_id)
+    value = _fetched(fetch)
+    expires_at = time.time() + settings.SMARTISP_CACHE_SECONDS
+    cache.set(key, (generation, value, expires_at), timeout=settings.SMARTISP_CACHE_SECONDS)
+    if usage is not None:
+        usage.used(expires_at)
     return value
 
 
@@ -65,7 +124,7 @@ def remember_catalogue(name: str, fetch: Callable[[], T]) -> T:
     found = cache.get(key, _MISSING)
     if found is not _MISSING:
         return found
-    value = fetch()
+    value = _fetched(fetch)
     cache.set(key, value, timeout=CATALOGUE_SECONDS)
     return value
 

@@ -8,7 +8,7 @@ second). A call must therefore be safe to start twice, as reads are.
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from typing import Any
 
 from django.db import connections
@@ -59,7 +59,9 @@ def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
         try:
             outcomes[name] = (True, _inline(call))
         except NeedsSmartISP:
-            futures[name] = _pool.submit(_in_worker, call, language)
+            # The pool thread runs in a copy of this context: what cache.usage_tracked records
+            # there is seen here.
+            futures[name] = _pool.submit(copy_context().run, _in_worker, call, language)
         except Exception as exc:
             outcomes[name] = (False, exc)
     for name, future in futures.items():
