@@ -147,7 +147,7 @@ class LinkConfirmView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/set_password.html"
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "accounts.backends.CachedModelBackend"
     success_url = reverse_lazy("home")
     purpose = ACTIVATE
 

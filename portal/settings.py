@@ -150,7 +150,8 @@ AUTHENTICATION_BACKENDS = [
     # The IP-wide failure limit (axes has one limit, the DNI+IP pair's); see accounts/lockout.py.
     "accounts.backends.IPLockoutBackend",
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the signed-in account read from the cache (accounts/backends.py).
+    "accounts.backends.CachedModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
