@@ -259,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         cache_url=cache_url,
         gunicorn_workers=args.workers,
         gunicorn_threads=args.threads,
-        extra_env={"BENCH_BASELINE": "true"},
+        # Worker recycling (GUNICORN_MAX_REQUESTS, 20000 per process in production) would restart
+        # both processes part-way through some phase of a run this size: off for the run.
+        extra_env={"BENCH_BASELINE": "true", "GUNICORN_MAX_REQUESTS": "0"},
     )
     started = time.monotonic()
     try:

@@ -356,6 +356,11 @@ def markdown(r: dict) -> str:
         "`collectstatic` first, plain HTTP), the task worker, PostgreSQL, Redis and the clients. "
         "The clients (Python threads, one `requests.Session` each) use CPU the portal would "
         "otherwise have; their share is in the table above.",
+        "- gunicorn's worker recycling is off for the run (`GUNICORN_MAX_REQUESTS=0`; production "
+        "restarts a process after about 20000 requests): a run sends about 100000 requests in a "
+        "few minutes, and a restart landing inside one 8-second phase would measure the restart, "
+        "not the page. A restart costs one process start (about 0.3 s of CPU to import the "
+        "portal, then its first renders), some 0.02 ms per request over 20000 requests.",
         "- Synthetic subscribers are created in the sandbox through its API (one service, six "
         "paid and two unpaid invoices, one ticket each) and get portal accounts. One signs in "
         "through the sign-in form; the others get the session `django.contrib.auth.login` "
