@@ -17,8 +17,11 @@ TABS = ("unpaid", "paid")
 
 
 def _payments_stamp(request: HttpRequest):
-    # The dashboard and an invoice say whether a payment of it is under way or done.
-    return payments_stamp(request.user.smartisp_id)
+    # The dashboard and an invoice say whether a payment of it is under way or done; with no
+    # payment at all (most subscribers, most days) the payment-state tag needs no query of its own.
+    stamp = payments_stamp(request.user.smartisp_id)
+    request.has_payments = stamp[0] > 0
+    return stamp
 
 
 @login_required

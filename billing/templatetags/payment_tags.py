@@ -14,7 +14,7 @@ def invoice_payment(context: template.Context, invoice) -> Payment | None:
     request = context.get("request")
     user = getattr(request, "user", None)
     client_id = getattr(user, "smartisp_id", None)
-    if client_id is None or invoice is None:
+    if client_id is None or invoice is None or getattr(request, "has_payments", True) is False:
         return None
     payment = payment_in_progress(client_id, invoice.id)
     return payment if payment is not None and payment.user_id == user.pk else None

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from portal.smartisp import records as r
 from portal.smartisp.client import get_client
 from portal.smartisp.errors import SmartISPError
+from portal.smartisp.parallel import carry, missed
 
 T = TypeVar("T")
 CATALOGUE_SECONDS = 3600
@@ -45,6 +46,7 @@ class Usage:
 
 
 _usage: ContextVar[Usage | None] = ContextVar("smartisp_usage", default=None)
+carry(_usage)  # parallel.gather's pool threads report to the page that asked
 
 
 @contextmanager
@@ -96,16 +98,22 @@ def remember(client_id: int, name: str, fetch: Callable[[], T]) -> T:
     is still the generation: one round trip to the cache (both keys at once) when warm.
     """
     key = f"smartisp:{client_id}:{name}"
-    generation, entry = generation_and(client_id, key)
     usage = _usage.get()
-    if generation is not None and isinstance(entry, tuple) and len(entry) == 3:
-        entry_generation, value, expires_at = entry
-        if entry_generation == generation:
-            if usage is not None:
-                usage.used(expires_at)
-            return value
-    if generation is None:
-        generation = generation_new(client_id)
+    noted = missed()
+    if noted is not None and key in noted:
+        generation = noted.pop(key)  # gather's inline try found it missing a moment ago
+    else:
+        generation, entry = generation_and(client_id, key)
+        if generation is not None and isinstance(entry, tuple) and len(entry) == 3:
+            entry_generation, value, expires_at = entry
+            if entry_generation == generation:
+                if usage is not None:
+                    usage.used(expires_at)
+                return value
+        if generation is None:
+            generation = generation_new(client_id)
+        if noted is not None:
+            noted[key] = generation
     value = _fetched(fetch)
     expires_at = time.time() + settings.SMARTISP_CACHE_SECONDS
     cache.set(key, (generation, value, expires_at), timeout=settings.SMARTISP_CACHE_SECONDS)

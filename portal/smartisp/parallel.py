@@ -8,7 +8,7 @@ second). A call must therefore be safe to start twice, as reads are.
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections
@@ -16,6 +16,17 @@ from django.utils import translation
 
 _pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="smartisp")
 _trying_inline: ContextVar[bool] = ContextVar("smartisp_trying_inline", default=False)
+_missed: ContextVar[dict[str, Any] | None] = ContextVar("smartisp_missed", default=None)
+# Context variables a pool thread takes over from the thread that called gather. Not the whole
+# context (copy_context): Django keeps each thread's cache clients in its context, and a copy
+# would make a new client, and a new Redis connection, for every call.
+_carried: list[ContextVar] = [_missed]
+
+
+def carry(var: ContextVar) -> None:
+    """Have pool threads see the caller's value of `var` while they run its calls."""
+    if var not in _carried:
+        _carried.append(var)
 
 
 class NeedsSmartISP(Exception):
@@ -28,6 +39,13 @@ def smartisp_allowed() -> None:
         raise NeedsSmartISP
 
 
+def missed() -> dict[str, Any] | None:
+    """Inside gather, where cache.remember notes the entries an inline try found missing, so the
+    pool thread that makes the call does not look again (a second round trip to the cache, made
+    by several threads at once: 2 to 5 ms before the first SmartISP call went out)."""
+    return _missed.get()
+
+
 def _inline(call: Callable[[], Any]) -> Any:
     token = _trying_inline.set(True)
     try:
@@ -36,13 +54,16 @@ def _inline(call: Callable[[], Any]) -> Any:
         _trying_inline.reset(token)
 
 
-def _in_worker(call: Callable[[], Any], language: str | None) -> Any:
+def _in_worker(call: Callable[[], Any], language: str | None, carried: dict) -> Any:
     # A pool thread has neither the request's language nor a closed database connection of
     # its own: give it the first, and close any connection the call opened.
+    tokens = [(var, var.set(value)) for var, value in carried.items()]
     try:
         with translation.override(language):
             return call()
     finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
         connections.close_all()
 
 
@@ -53,17 +74,29 @@ def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
         # Nested in a call being tried inline: any call that needs SmartISP defers the outer one.
         return {name: call() for name, call in calls.items()}
     language = translation.get_language()
+    token = _missed.set({})
+    try:
+        return _gather(calls, language)
+    finally:
+        _missed.reset(token)
+
+
+def _gather(calls: dict[str, Callable[[], Any]], language: str | None) -> dict[str, Any]:
     outcomes: dict[str, tuple[bool, Any]] = {}
     futures: dict[str, Future] = {}
+    waiting = []
     for name, call in calls.items():
         try:
             outcomes[name] = (True, _inline(call))
         except NeedsSmartISP:
-            # The pool thread runs in a copy of this context: what cache.usage_tracked records
-            # there is seen here.
-            futures[name] = _pool.submit(copy_context().run, _in_worker, call, language)
+            waiting.append(name)
         except Exception as exc:
             outcomes[name] = (False, exc)
+    # Handed over only once every call has been tried: a pool thread started earlier would hold
+    # the GIL while this thread waits on the cache for its next try.
+    carried = {var: var.get() for var in _carried}
+    for name in waiting:
+        futures[name] = _pool.submit(_in_worker, calls[name], language, carried)
     for name, future in futures.items():
         try:
             outcomes[name] = (True, future.result())
