@@ -1,6 +1,8 @@
 """Authentication backends: the IP-wide failure limit on every sign-in form, and Django's model
 backend with the signed-in account read from the cache."""
 
+import time
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -53,12 +55,15 @@ class CachedModelBackend(ModelBackend):
         key = _user_cache_key(user_id)
         names = _field_names()
         found = cache.get(key)
-        if isinstance(found, tuple) and len(found) == 2 and found[0] == names:
-            return get_user_model().from_db(DEFAULT_DB_ALIAS, list(names), list(found[1]))
+        if isinstance(found, tuple) and len(found) == 3:
+            found_names, values, expires_at = found
+            if found_names == names and expires_at > time.time():
+                return get_user_model().from_db(DEFAULT_DB_ALIAS, list(names), list(values))
         user = super().get_user(user_id)  # None when missing or inactive
         if user is not None:
             values = tuple(getattr(user, name) for name in names)
-            cache.set(key, (names, values), timeout=USER_CACHE_SECONDS)
+            expires_at = time.time() + USER_CACHE_SECONDS
+            cache.set(key, (names, values, expires_at), timeout=USER_CACHE_SECONDS)
         return user
 
 

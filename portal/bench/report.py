@@ -365,6 +365,12 @@ def markdown(r: dict) -> str:
         "paid and two unpaid invoices, one ticket each) and get portal accounts. One signs in "
         "through the sign-in form; the others get the session `django.contrib.auth.login` "
         "would store, made directly (a million PBKDF2 rounds per sign-in would take minutes).",
+        "- A warm view is a subscriber looking at a page again: the page kept for their session "
+        "(`portal/pagecache.py`) is checked against their SmartISP cache generation, their "
+        "payments in the ledger (one query) and their account (read from the cache), and served "
+        "with new CSRF tokens and CSP nonce, without rendering. A kept page leaves the cache "
+        "with the first SmartISP answer it shows (a minute after it was fetched) and is made "
+        "again from fresh answers; such renders fall inside the warm runs and are counted.",
         "- A page view counts when it answers 200 with the subscriber's own data on it; "
         "latency is from sending the request to having read the whole body.",
         "- SmartISP calls per view are the sandbox's own count of the API calls it received "

@@ -106,7 +106,8 @@ def remember(client_id: int, name: str, fetch: Callable[[], T]) -> T:
         generation, entry = generation_and(client_id, key)
         if generation is not None and isinstance(entry, tuple) and len(entry) == 3:
             entry_generation, value, expires_at = entry
-            if entry_generation == generation:
+            # The entry's own expiry as well as the cache's: the two agree but for clock skew.
+            if entry_generation == generation and expires_at > time.time():
                 if usage is not None:
                     usage.used(expires_at)
                 return value
