@@ -68,3 +68,23 @@ def test_sign_in_and_visit_every_section_then_switch_to_english(new_context, siz
     page.locator("form[action='/i18n/setlang/'] button[value=es]").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     assert_no_page_errors(page)
+
+
+def test_a_page_seen_again_keeps_its_style_and_its_forms_work(new_context, signed_in_state):
+    """The second look at a page is the kept one (portal/pagecache.py): its inline style's new
+    nonce must match the policy, and its forms' new CSRF tokens must be accepted."""
+    page = watched(
+        new_context(viewport=VIEWPORTS["phone"], storage_state=signed_in_state).new_page()
+    )
+    page.goto("/billing/invoices/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.goto("/")
+    page.goto("/billing/invoices/")  # kept since the first look
+    brand = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand')")
+    assert brand.strip() == "#0b5cad"
+    page.locator("form[action='/i18n/setlang/'] button[value=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Invoices")
+    page.locator("form[action='/i18n/setlang/'] button[value=es]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    assert_no_page_errors(page)
