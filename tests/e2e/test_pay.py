@@ -34,6 +34,10 @@ def test_pay_next_invoice_with_test_card_shows_paid_without_reload(
     expect(pay_form).to_be_visible()
     num_bill = re.search(r"/invoices/(\d+)/pay/", pay_form.get_attribute("action")).group(1)
     assert _unpaid_in_smartisp(portal, num_bill)
+    # The invoice's page, seen once before paying, is kept (portal/pagecache.py).
+    page.goto(f"/billing/invoices/{num_bill}/")
+    expect(page.locator("main form[action$='/pay/']")).to_be_visible()
+    page.goto("/")
 
     pay_form.locator("button[type=submit]").click()
     expect(page).to_have_url(
@@ -52,4 +56,8 @@ def test_pay_next_invoice_with_test_card_shows_paid_without_reload(
     expect(settled).to_contain_text(num_bill)
     assert page.evaluate("() => window.e2eNoReload === true"), "the page was reloaded"
     assert not _unpaid_in_smartisp(portal, num_bill)
+    # Seen again, the invoice's page says it is paid and offers no second payment.
+    page.goto(f"/billing/invoices/{num_bill}/")
+    expect(page.locator(".payment-state-notice.notice-success")).to_be_visible()
+    expect(page.locator("main form[action$='/pay/']")).to_have_count(0)
     assert_no_page_errors(page)
