@@ -49,6 +49,16 @@ class KeptPage:
     body: str
     headers: tuple[tuple[str, str], ...]
 
+    # Stored as a plain tuple: an entry written by another release still reads back.
+    def stored(self) -> tuple:
+        return (self.generation, self.fingerprint, self.expires_at, self.body, self.headers)
+
+    @classmethod
+    def from_stored(cls, value: object) -> "KeptPage | None":
+        if isinstance(value, tuple) and len(value) == 5:
+            return cls(*value)
+        return None
+
 
 def kept_page(*stamps: Stamp) -> Callable:
     """Decorate a signed-in GET view (inside login_required) whose page depends only on the
@@ -68,10 +78,11 @@ def kept_page(*stamps: Stamp) -> Callable:
                 return view(request, *args, **kwargs)
             key = _key(request)
             fingerprint = _fingerprint(request, stamps)
-            generation, kept = smartisp_cache.generation_and(client_id, key)
+            generation, stored = smartisp_cache.generation_and(client_id, key)
+            kept = KeptPage.from_stored(stored)
             if (
                 generation is not None
-                and isinstance(kept, KeptPage)
+                and kept is not None
                 and kept.generation == generation
                 and kept.fingerprint == fingerprint
                 and kept.expires_at > time.time()
@@ -139,9 +150,8 @@ def _keep(
     if nonce:
         body = body.replace(f'nonce="{nonce}"', f'nonce="{_NONCE_HOLE}"')
     headers = tuple((name, response[name]) for name in _KEPT_HEADERS if response.has_header(name))
-    cache.set(
-        key, KeptPage(generation, fingerprint, expires_at, body, headers), timeout=int(remaining)
-    )
+    kept = KeptPage(generation, fingerprint, expires_at, body, headers)
+    cache.set(key, kept.stored(), timeout=int(remaining))
 
 
 def _has_messages(request: HttpRequest) -> bool:
