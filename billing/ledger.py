@@ -38,6 +38,7 @@ from billing.models import (
     PaymentStatus,
     PaymentTransition,
 )
+from portal.smartisp import cache
 from portal.smartisp.records import Invoice
 
 logger = logging.getLogger(__name__)
@@ -140,12 +141,20 @@ def payment_in_progress(client_id: int, invoice_id: int) -> Payment | None:
     )
 
 
-def payments_stamp(client_id: int) -> tuple[int, datetime | None]:
-    """Changes whenever a payment of the subscriber is made or saved (every move saves it): what
-    a kept page that shows payment states is checked against (portal/pagecache.py).
+def payment_saved(sender: type, instance: Payment, **kwargs: object) -> None:
+    """post_save of a payment (made, or moved: every move saves it): what the subscriber's pages
+    say of it changes, so their cached SmartISP answers and kept pages are dropped, now and again
+    at commit (a page made between the two from the old row would otherwise be kept)."""
+    client_id = instance.client_id
+    cache.forget(client_id)
+    transaction.on_commit(lambda: cache.forget(client_id))
 
-    Plain SQL: it runs on every view of such a page, and the ORM's aggregate costs several times
-    the query itself (make bench)."""
+
+def payments_stamp(client_id: int) -> tuple[int, datetime | None]:
+    """Changes whenever a payment of the subscriber is made or saved (every move saves it).
+
+    Plain SQL: it runs on every view of a kept page that shows payment states, and the ORM's
+    aggregate costs several times the query itself (make bench)."""
     table = Payment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -3,6 +3,7 @@
 SmartISP failures are left to propagate: portal.middleware turns them into the 503 page or fragment.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,8 +18,15 @@ TABS = ("unpaid", "paid")
 
 
 def _payments_stamp(request: HttpRequest):
-    # The dashboard and an invoice say whether a payment of it is under way or done; with no
-    # payment at all (most subscribers, most days) the payment-state tag needs no query of its own.
+    """What a kept dashboard or invoice page (which say whether a payment is under way or done)
+    is checked against besides the SmartISP cache generation.
+
+    Every save of a payment starts a new generation (ledger.payment_saved). With a shared cache
+    every process sees it, and nothing more is needed. With one cache per process, a payment the
+    task worker moved is not seen there: the ledger itself is asked (one query), and with no
+    payment at all the payment-state tag then needs no query of its own."""
+    if settings.CACHE_SHARED:
+        return None
     stamp = payments_stamp(request.user.smartisp_id)
     request.has_payments = stamp[0] > 0
     return stamp

@@ -143,6 +143,9 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache every process sees (Redis), or one per process (local memory): what one process drops
+# from a shared cache is gone for all, so kept pages need not ask the ledger (billing/views.py).
+CACHE_SHARED = CACHES["default"]["BACKEND"].endswith("RedisCache")
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -182,7 +185,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = (
     "axes.handlers.cache.AxesCacheHandler"
-    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    if CACHE_SHARED
     else "axes.handlers.database.AxesDatabaseHandler"
 )
 if envbool("BEHIND_PROXY", HTTPS_ONLY):

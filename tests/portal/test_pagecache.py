@@ -112,13 +112,8 @@ def test_another_subscriber_on_the_same_browser_sees_their_own_page(
     assert 'id="invoice-93112"' in page and 'id="invoice-3112"' not in page
 
 
-def test_a_payment_started_elsewhere_shows_on_the_next_view(
-    subscriber_client, subscriber, invoices
-):
-    page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
-    assert "/billing/invoices/4624/pay/" in page
-    # The subscriber pays from their phone; the ledger changes, SmartISP's answer does not.
-    Payment.objects.create(
+def pending_payment(subscriber) -> Payment:
+    return Payment(
         user=subscriber,
         client_id=1,
         invoice_id=4585,
@@ -127,10 +122,31 @@ def test_a_payment_started_elsewhere_shows_on_the_next_view(
         gateway="sandbox",
         status=PaymentStatus.PENDING,
     )
-    response = subscriber_client.get("/billing/invoices/4624/", **EN)
-    page = response.content.decode()
+
+
+def test_a_payment_started_elsewhere_shows_on_the_next_view(
+    subscriber_client, subscriber, invoices, settings
+):
+    settings.CACHE_SHARED = True  # Redis: every process hears of every save
+    page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
+    assert "/billing/invoices/4624/pay/" in page
+    # The subscriber pays from their phone; the ledger changes, SmartISP's answer does not.
+    pending_payment(subscriber).save()
+    page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
     assert "A payment of this invoice is under way." in page
     assert "/billing/invoices/4624/pay/" not in page
+
+
+def test_without_a_shared_cache_the_ledger_itself_is_asked(
+    subscriber_client, subscriber, invoices, settings
+):
+    settings.CACHE_SHARED = False  # one cache per process: the worker's saves go unheard here
+    assert rendered(subscriber_client.get("/billing/invoices/4624/", **EN))
+    assert not rendered(subscriber_client.get("/billing/invoices/4624/", **EN))
+    # Written the way another process's save looks from here: no signal in this process.
+    Payment.objects.bulk_create([pending_payment(subscriber)])
+    page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
+    assert "A payment of this invoice is under way." in page
 
 
 def test_forgetting_the_subscriber_drops_their_kept_pages(subscriber_client, smartisp):
