@@ -366,8 +366,9 @@ def markdown(r: dict) -> str:
         "through the sign-in form; the others get the session `django.contrib.auth.login` "
         "would store, made directly (a million PBKDF2 rounds per sign-in would take minutes).",
         "- A warm view is a subscriber looking at a page again: the page kept for their session "
-        "(`portal/pagecache.py`) is checked against their SmartISP cache generation, their "
-        "payments in the ledger (one query) and their account (read from the cache), and served "
+        "(`portal/pagecache.py`) is checked against their SmartISP cache generation (which "
+        "every save of one of their payments renews) and their account (read from the cache), "
+        "and served "
         "with new CSRF tokens and CSP nonce, without rendering. A kept page leaves the cache "
         "with the first SmartISP answer it shows (a minute after it was fetched) and is made "
         "again from fresh answers; such renders fall inside the warm runs and are counted.",
