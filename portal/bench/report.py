@@ -368,8 +368,8 @@ def markdown(r: dict) -> str:
         "- A warm view is a subscriber looking at a page again: the page kept for their session "
         "(`portal/pagecache.py`) is checked against their SmartISP cache generation (which "
         "every save of one of their payments renews) and their account (read from the cache), "
-        "and served "
-        "with new CSRF tokens and CSP nonce, without rendering. A kept page leaves the cache "
+        "and served with new CSRF tokens and CSP nonce, without rendering. A kept page leaves "
+        "the cache "
         "with the first SmartISP answer it shows (a minute after it was fetched) and is made "
         "again from fresh answers; such renders fall inside the warm runs and are counted.",
         "- A page view counts when it answers 200 with the subscriber's own data on it; "
