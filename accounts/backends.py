@@ -3,6 +3,7 @@ backend with the signed-in account read from the cache."""
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -47,11 +48,13 @@ class CachedModelBackend(ModelBackend):
     instead of an ORM query (make bench: about a fifth of a kept page's time). Django still
     checks the session's password hash against the account on each request, so a password change
     or a deactivation, which saves the account and so drops the cached row, signs other sessions
-    out at their next request, as without the cache. Like cached_db sessions, this needs one cache
-    shared by every process (Redis; see docs/deployment.md).
+    out at their next request, as without the cache. That holds only where every process shares
+    the cache (Redis): with one cache per process, the account is read from the database.
     """
 
     def get_user(self, user_id: object) -> AbstractBaseUser | None:
+        if not settings.CACHE_SHARED:
+            return super().get_user(user_id)
         key = _user_cache_key(user_id)
         names = _field_names()
         found = cache.get(key)
