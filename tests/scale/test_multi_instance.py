@@ -261,3 +261,51 @@ def test_worker_killed_mid_settlement_leaves_the_payment_to_the_other(cluster):
     assert len(pagar_factura_calls(cluster, [payment["invoice_id"]])) == 1
     assert pay_attempts(cluster, payment["id"]) == 1
     assert took < LEASE_SECONDS + 30
+
+
+def test_a_page_kept_on_one_instance_shows_what_a_worker_did_since(cluster):
+    """Kept pages (portal/pagecache.py) live in the shared Redis: the task worker's settlement,
+    in another process, must reach a page either instance keeps."""
+    sub = subscriber(cluster, 9005, unpaid=1)
+    num_bill = sub.unpaid[0]
+    browser = requests.Session()
+    browser.cookies.set("sessionid", sub.session)
+
+    def invoice_page(instance: int) -> str:
+        answer = browser.get(f"{cluster.url(instance)}/billing/invoices/{num_bill}/", timeout=30)
+        assert answer.status_code == 200
+        return answer.text
+
+    pay_form = f'action="/billing/invoices/{num_bill}/pay/"'
+    assert pay_form in invoice_page(0) and pay_form in invoice_page(1)
+
+    gateway_config(cluster, drop_webhooks=True)  # held back until the page below is kept
+    try:
+        session_id = checkout_start(cluster.url(0), sub, num_bill)
+        checkout_pay(cluster.d.gateway_url, session_id)
+    finally:
+        gateway_config(cluster, drop_webhooks=False)
+    under_way = invoice_page(1)
+    assert "payment-state-notice" in under_way and pay_form not in under_way
+    assert "notice-success" not in invoice_page(1)  # kept, and still true
+
+    deliveries = requests.get(
+        f"{cluster.d.gateway_url}/_sandbox/webhooks", params={"session": session_id}, timeout=10
+    ).json()["webhooks"]
+    event = next(d["body"] for d in deliveries if d["type"] == "payment.succeeded")
+    body = json.dumps(event, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        HEADER: sign(SANDBOX_SECRET, body, int(time.time())),
+    }
+    answer = requests.post(
+        f"{cluster.url(0)}/billing/webhooks/sandbox/", data=body, headers=headers, timeout=30
+    )
+    assert answer.status_code == 200
+    eventually(
+        lambda: (p := payment_by_session(cluster, session_id)) and p["status"] == "settled",
+        seconds=60,
+        what="the payment to be settled",
+    )
+    paid = invoice_page(1)
+    assert "notice-success" in paid and pay_form not in paid
