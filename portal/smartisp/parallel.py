@@ -41,8 +41,8 @@ def smartisp_allowed() -> None:
 
 def missed() -> dict[str, Any] | None:
     """Inside gather, where cache.remember notes the entries an inline try found missing, so the
-    pool thread that makes the call does not look again (a second round trip to the cache, made
-    by several threads at once: 2 to 5 ms before the first SmartISP call went out)."""
+    pool thread that makes the call does not look again (one round trip to the cache fewer per
+    call, before the call goes out)."""
     return _missed.get()
 
 
