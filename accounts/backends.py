@@ -1,6 +1,7 @@
 """Authentication backends: the IP-wide failure limit on every sign-in form, and Django's model
 backend with the signed-in account read from the cache."""
 
+import functools
 import time
 
 from django.conf import settings
@@ -70,8 +71,10 @@ class CachedModelBackend(ModelBackend):
         return user
 
 
+@functools.cache
 def _field_names() -> tuple[str, ...]:
-    # Stored with the values: a row cached before a migration changed the fields is not used.
+    # Fixed while the process runs. Stored with the values: a row cached before a migration
+    # changed the fields is not used.
     return tuple(f.attname for f in get_user_model()._meta.concrete_fields)
 
 

@@ -57,6 +57,23 @@ def gateway_config(cluster, **settings) -> None:
     requests.post(url, json=settings, timeout=10).raise_for_status()
 
 
+def withheld_success(cluster, session_id: str) -> tuple[dict, bytes]:
+    """The gateway's `payment.succeeded` event of a checkout (its delivery held back), and the
+    exact body to post."""
+    deliveries = requests.get(
+        f"{cluster.d.gateway_url}/_sandbox/webhooks", params={"session": session_id}, timeout=10
+    ).json()["webhooks"]
+    event = next(d["body"] for d in deliveries if d["type"] == "payment.succeeded")
+    return event, json.dumps(event, separators=(",", ":")).encode()
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        HEADER: sign(SANDBOX_SECRET, body, int(time.time())),
+    }
+
+
 def pagar_factura_calls(cluster, invoice_ids) -> list[dict]:
     """Every pagar_factura SmartISP received for these invoices, applied or not."""
     answer = requests.get(f"{cluster.d.smartisp_url}/_sandbox/payments", timeout=10).json()
@@ -120,20 +137,13 @@ def test_fifty_duplicate_webhooks_over_both_instances_give_one_pagar_factura(clu
         checkout_pay(cluster.d.gateway_url, session_id)
     finally:
         gateway_config(cluster, drop_webhooks=False)
-    deliveries = requests.get(
-        f"{cluster.d.gateway_url}/_sandbox/webhooks", params={"session": session_id}, timeout=10
-    ).json()["webhooks"]
-    event = next(d["body"] for d in deliveries if d["type"] == "payment.succeeded")
-    body = json.dumps(event, separators=(",", ":")).encode()
+    event, body = withheld_success(cluster, session_id)
 
     start = threading.Barrier(50)
     statuses: list[int] = []
 
     def deliver(copy: int) -> None:
-        headers = {
-            "Content-Type": "application/json",
-            HEADER: sign(SANDBOX_SECRET, body, int(time.time())),
-        }
+        headers = signed_headers(body)
         start.wait(timeout=30)
         answer = requests.post(
             f"{cluster.url(copy % 2)}/billing/webhooks/sandbox/",
@@ -289,17 +299,12 @@ def test_a_page_kept_on_one_instance_shows_what_a_worker_did_since(cluster):
     assert "payment-state-notice" in under_way and pay_form not in under_way
     assert "notice-success" not in invoice_page(1)  # kept, and still true
 
-    deliveries = requests.get(
-        f"{cluster.d.gateway_url}/_sandbox/webhooks", params={"session": session_id}, timeout=10
-    ).json()["webhooks"]
-    event = next(d["body"] for d in deliveries if d["type"] == "payment.succeeded")
-    body = json.dumps(event, separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json",
-        HEADER: sign(SANDBOX_SECRET, body, int(time.time())),
-    }
+    _, body = withheld_success(cluster, session_id)
     answer = requests.post(
-        f"{cluster.url(0)}/billing/webhooks/sandbox/", data=body, headers=headers, timeout=30
+        f"{cluster.url(0)}/billing/webhooks/sandbox/",
+        data=body,
+        headers=signed_headers(body),
+        timeout=30,
     )
     assert answer.status_code == 200
     eventually(
