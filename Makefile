@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 PORT ?= 8000
 
-.PHONY: setup test demo lint format bench audit messages browser clean
+.PHONY: setup system-libs test demo lint format bench audit messages browser clean
 
-setup: $(STAMP) locale/.compiled
+setup: system-libs $(STAMP) locale/.compiled
+
+# WeasyPrint (invoice and receipt PDFs) draws with Debian's Pango; fonts for its text.
+system-libs:
+	@ldconfig -p | grep -q 'libpangoft2-1.0.so' && fc-list 2>/dev/null | grep -qi dejavu \
+	  || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null)
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
