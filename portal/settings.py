@@ -222,6 +222,11 @@ SMARTISP_TIMEOUT = float(envstr("SMARTISP_TIMEOUT", "10"))
 SMARTISP_CONNECT_TIMEOUT = float(envstr("SMARTISP_CONNECT_TIMEOUT", "3"))
 SMARTISP_CACHE_SECONDS = envint("SMARTISP_CACHE_SECONDS", 60)
 
+# Issue 17: the zone SmartISP's zone-less times are in (ticket answers' " May 30, 2026 13:30:50",
+# naive "2024-04-02 19:00:15"). The reference's own example shows them in UTC, beside its "...Z"
+# ticket times for the same moment; an install that prints local time sets its zone here.
+SMARTISP_TIME_ZONE = envstr("SMARTISP_TIME_ZONE", "UTC")
+
 # `make bench` only: serves the bare baseline view at /_bench/baseline (never in production).
 BENCH_BASELINE = envbool("BENCH_BASELINE", False)
 

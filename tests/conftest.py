@@ -1,6 +1,7 @@
 """Shared fixtures: the reference's example bodies, a mocked SmartISP, signed-in subscribers."""
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -74,5 +75,6 @@ def subscriber_client(client, subscriber):
 
 
 def json_body(call) -> dict:
-    """The JSON body a recorded `responses` call sent."""
-    return json.loads(call.request.body)
+    """The JSON body a recorded `responses` call sent; numbers with a fraction as Decimal (money
+    goes to SmartISP as an exact JSON number)."""
+    return json.loads(call.request.body, parse_float=Decimal)

@@ -10,10 +10,13 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -57,6 +60,102 @@ def _loads(text: str) -> Any:
         return json.loads(_TRAILING_COMMA.sub(r"\1", text))
 
 
+def endpoint_of(path: str) -> str:
+    """The endpoint a path calls, for logs: ids, DNIs and invoice numbers become `{}`."""
+    head, *rest = path.split("?")[0].split("/")
+    return "/".join([head, *(part if part in ("meta", "reply") else "{}" for part in rest if part)])
+
+
+def _json_number(amount: Decimal) -> str:
+    """A JSON number literal with exactly two decimals, written from the Decimal (never a float)."""
+    if not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("a payment amount must be a positive number")
+    cents = amount.quantize(r.CENT)
+    if cents != amount:
+        raise ValueError(f"a payment amount has at most two decimals, not {amount}")
+    return f"{cents:.2f}"
+
+
+class _Literal(str):
+    """A value sent as the raw JSON text it holds (money as an exact number)."""
+
+
+def _json_body(body: dict[str, Any]) -> bytes:
+    """`body` as JSON; a _Literal goes as its text, unquoted."""
+    literals: dict[str, str] = {}
+
+    def placeholder(value: Any) -> Any:
+        if isinstance(value, _Literal):
+            token = f"@@literal{len(literals)}@@"
+            literals[f'"{token}"'] = str(value)
+            return token
+        return value
+
+    text = json.dumps({k: placeholder(v) for k, v in body.items()}, ensure_ascii=False)
+    for token, literal in literals.items():
+        text = text.replace(token, literal, 1)
+    return text.encode("utf-8")
+
+
+# A body that says the key was refused, whatever the HTTP status (Laravel's auth middleware text).
+_UNAUTHENTICATED = frozenset(
+    {"unauthenticated", "unauthorized", "unauthorised", "no autorizado", "no autenticado"}
+)
+_SIGN_IN_PATH = re.compile(r"/(login|signin|sign-in|auth)\b", re.IGNORECASE)
+
+
+def _says_unauthenticated(body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    text = r.message_of(body).strip().rstrip(".!").strip().lower()
+    return text in _UNAUTHENTICATED
+
+
+def _retry_after(value: str | None) -> int | None:
+    try:
+        return max(0, int(str(value).strip())) if value else None
+    except ValueError:
+        return None  # an HTTP date: "later" is all the portal needs
+
+
+_notes = threading.local()
+
+
+@contextmanager
+def odd_answers_noted() -> Iterator[list[tuple[str, int | None, str]]]:
+    """Collect, in this thread, the odd answers the client meets: (endpoint, status, shape)."""
+    previous = getattr(_notes, "odd", None)
+    _notes.odd = noted = []
+    try:
+        yield noted
+    finally:
+        _notes.odd = previous
+
+
+@dataclass
+class Exchange:
+    """The last HTTP answer this thread got from SmartISP (for smartisp_check)."""
+
+    endpoint: str = ""
+    status: int | None = None
+    milliseconds: float | None = None
+
+
+def last_exchange() -> Exchange:
+    found = getattr(_notes, "exchange", None)
+    return found if found is not None else Exchange()
+
+
+def odd_answer(method: str, endpoint: str, status: int | None, shape: str) -> None:
+    """The one log line an odd answer gets: endpoint, status and shape, never a value from it."""
+    logger.warning("smartisp %s %s: odd answer, HTTP %s, %s", method, endpoint, status, shape)
+    noted = getattr(_notes, "odd", None)
+    if noted is not None:
+        noted.append((endpoint, status, shape))
+
+
 class SmartISPClient:
     """One SmartISP installation. Methods are named `<noun>_<verb>` and return records."""
 
@@ -67,7 +166,7 @@ class SmartISPClient:
         api_key: str,
         timeout: float = 10,
         connect_timeout: float = 3,
-        tz: ZoneInfo | str = "America/Guayaquil",
+        tz: ZoneInfo | str = "UTC",
         session: requests.Session | None = None,
         retry_backoff: tuple[float, ...] | None = None,
     ) -> None:
@@ -102,7 +201,7 @@ class SmartISPClient:
         smartisp_allowed()  # inside parallel.gather's inline try, the call goes to a thread
         url = self.base_url + path
         # Logs name the endpoint only: a path can hold a DNI.
-        endpoint = path.split("/")[0]
+        endpoint = endpoint_of(path)
         backoff = RETRY_BACKOFF if self.retry_backoff is None else self.retry_backoff
         attempts = 1 + (len(backoff) if method == "GET" else 0)
         for attempt in range(attempts):
@@ -110,7 +209,12 @@ class SmartISPClient:
             started = time.monotonic()
             try:
                 response = self.session.request(
-                    method, url, params=params, json=body, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    data=None if body is None else _json_body(body),
+                    headers=None if body is None else {"Content-Type": "application/json"},
+                    timeout=self.timeout,
                 )
             except requests.Timeout as exc:
                 # A connect timeout never reached SmartISP; a read timeout may be a slow query,
@@ -120,23 +224,21 @@ class SmartISPClient:
                     time.sleep(backoff[attempt])
                     continue
                 logger.warning("smartisp %s %s: timeout", method, endpoint)
-                raise Unavailable(f"SmartISP did not answer {method} {path} in time") from None
+                raise Unavailable(f"SmartISP did not answer {method} {endpoint} in time") from None
             except requests.ConnectionError:
                 if retry:
                     logger.warning("smartisp %s %s: connection failed, retrying", method, endpoint)
                     time.sleep(backoff[attempt])
                     continue
                 logger.warning("smartisp %s %s: connection failed", method, endpoint)
-                raise Unavailable(f"SmartISP cannot be reached ({method} {path})") from None
+                raise Unavailable(f"SmartISP cannot be reached ({method} {endpoint})") from None
             except requests.RequestException as exc:
                 logger.warning("smartisp %s %s: %s", method, endpoint, type(exc).__name__)
                 raise Unavailable(self._scrub(f"SmartISP request failed: {exc}")) from None
+            elapsed = (time.monotonic() - started) * 1000
+            _notes.exchange = Exchange(endpoint, response.status_code, elapsed)
             logger.info(
-                "smartisp %s %s -> %s in %.0f ms",
-                method,
-                endpoint,
-                response.status_code,
-                (time.monotonic() - started) * 1000,
+                "smartisp %s %s -> %s in %.0f ms", method, endpoint, response.status_code, elapsed
             )
             if response.status_code in RETRY_STATUSES and retry:
                 time.sleep(backoff[attempt])
@@ -145,38 +247,88 @@ class SmartISPClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _decode(self, method: str, path: str, response: requests.Response) -> Any:
+        """The answer's JSON, or the typed error its shape means (smartisp-field-notes.md).
+
+        Every answer the reference does not show gets one log line naming the endpoint, the
+        status and the shape, never the key or a value from the body."""
         status = response.status_code
+        endpoint = endpoint_of(path)
+
+        def odd(shape: str) -> None:
+            odd_answer(method, endpoint, status, shape)
+
         # JSON is UTF-8 (RFC 8259); PHP often labels it text/html without a charset, which
         # requests would decode as Latin-1 and garble every accent.
         text = response.content.decode("utf-8", errors="replace")
         content_type = response.headers.get("Content-Type", "").lower()
         # Judge HTML by the body: PHP sends JSON labelled text/html too.
         looks_html = text.lstrip("\ufeff \t\r\n")[:1] == "<"
+        kind = "HTML" if looks_html else "JSON"
         if status in (401, 403):
-            raise Unauthorized("SmartISP refused the API key")
-        if status >= 500 or status in BUSY_STATUSES or looks_html:
-            raise Unavailable(f"SmartISP answered {method} {path} with HTTP {status}")
+            odd(f"key refused ({kind} body)")
+            raise Unauthorized(status=status)
+        if response.history and (looks_html or _SIGN_IN_PATH.search(urlsplit(response.url).path)):
+            # Laravel sends a browser-like request without a valid key to its sign-in page.
+            odd("redirect to an HTML sign-in page")
+            raise Unauthorized(status=response.history[0].status_code)
+        if 300 <= status < 400:
+            odd("redirect not followed")
+            raise Unavailable(
+                f"SmartISP answered {method} {endpoint} with a redirect", status=status
+            )
+        if status == 419 or status in BUSY_STATUSES or status >= 500:
+            odd(f"{kind} error page" if status >= 500 else f"HTTP {status} ({kind} body)")
+            raise Unavailable(
+                f"SmartISP answered {method} {endpoint} with HTTP {status}",
+                status=status,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        if looks_html:
+            if status == 404:
+                odd("HTML 404 page")
+                raise NotFound(f"SmartISP has no {endpoint}", status=status)
+            odd("HTML page instead of JSON")
+            raise Unavailable(f"SmartISP answered {method} {endpoint} with a page", status=status)
         try:
             body = _loads(text)
         except ValueError:
             if status == 404:
-                raise NotFound(f"SmartISP has no {path}") from None
+                odd("404 without JSON")
+                raise NotFound(f"SmartISP has no {endpoint}", status=status) from None
+            odd("invalid JSON")
             if "html" in content_type:
-                raise Unavailable(f"SmartISP answered {method} {path} with a page") from None
-            raise BadResponse(f"SmartISP answered {method} {path} with invalid JSON") from None
+                raise Unavailable(
+                    f"SmartISP answered {method} {endpoint} with a page", status=status
+                ) from None
+            raise BadResponse(
+                f"SmartISP answered {method} {endpoint} with invalid JSON", status=status
+            ) from None
+        # Credentials SmartISP puts in its records never get past this line.
+        body = r.without_secrets(body)
+        if _says_unauthenticated(body):
+            odd(f'"Unauthenticated." message with HTTP {status}')
+            raise Unauthorized(status=status)
         message = self._scrub(r.message_of(body)) if isinstance(body, dict) else ""
         if status == 404:
-            raise NotFound(message or f"SmartISP has no {path}")
+            odd("JSON 404")
+            raise NotFound(message or f"SmartISP has no {endpoint}", status=status)
         if status == 422:
             errors = body.get("errors") if isinstance(body, dict) else None
             raise Rejected(
                 message or "SmartISP rejected the data",
                 self._scrub_errors(errors) if isinstance(errors, dict) else None,
+                status=status,
             )
         if status >= 400:
-            raise Rejected(f"SmartISP answered {method} {path} with HTTP {status}")
-        if isinstance(body, dict) and body.get("success") is False:
-            raise (NotFound if method == "GET" else Rejected)(message or "SmartISP said no")
+            odd(f"HTTP {status} (JSON body)")
+            raise Rejected(
+                f"SmartISP answered {method} {endpoint} with HTTP {status}", status=status
+            )
+        if isinstance(body, dict) and r.to_bool(body.get("success")) is False:
+            if method == "GET":
+                odd("success: false")
+                raise NotFound(message or "SmartISP said no", status=status)
+            raise Rejected(message or "SmartISP said no", status=status)
         return body
 
     def _scrub_errors(self, errors: dict[Any, Any]) -> dict[str, list[str]]:
@@ -186,9 +338,31 @@ class SmartISPClient:
             for field, msgs in errors.items()
         }
 
-    def _get(self, path: str, **params: Any) -> Any:
+    def _get(self, path: str, *, empty_when_refused: bool = False, **params: Any) -> Any:
+        """GET `path`. With `empty_when_refused`, a `success: false` answered with HTTP 200 (a
+        search that found nothing, as some installs say it) is an empty object, not NotFound."""
         clean = {k: v for k, v in params.items() if v not in (None, "")}
-        return self._request("GET", path, params=clean or None)
+        try:
+            return self._request("GET", path, params=clean or None)
+        except NotFound as exc:
+            if empty_when_refused and exc.status == 200:
+                return {"data": []}  # already logged as an odd answer
+            raise
+
+    @staticmethod
+    def _records(body: Any, key: str, endpoint: str) -> list[Any]:
+        """The list under `key`; absent, null or an empty object is an empty list (logged)."""
+        if isinstance(body, list) and key != "data":
+            return body  # a bare list of records
+        if not isinstance(body, dict):
+            raise BadResponse(f"SmartISP's {endpoint} answer is not an object")
+        value = body.get(key)
+        if value is None or value == {}:
+            shape = f"{key}: null" if key in body else f"no {key!r} key"
+            if body == {}:
+                shape = "empty object"
+            odd_answer("GET", endpoint, 200, shape)
+        return r.records_of(value, key)
 
     def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._request("POST", path, body=body or {})
@@ -202,7 +376,8 @@ class SmartISPClient:
     # -- catalogue ----------------------------------------------------------------------------
 
     def plans_list(self) -> list[r.Plan]:
-        return [r.parse_plan(p) for p in r._list(self._field(self._get("plans"), "plans"), "plans")]
+        body = self._get("plans")
+        return [r.parse_plan(p) for p in self._records(body, "plans", "plans")]
 
     def routers_list(self) -> list[r.Router]:
         raw = self._field(self._get("routers"), "routers")
@@ -265,7 +440,12 @@ class SmartISPClient:
         dni = r.normalize_dni(dni)
         if not dni:
             raise NotFound("empty DNI")
-        return r.parse_user_record(self._get(f"get-user/{_segment(dni)}"))
+        body = self._get(f"get-user/{_segment(dni)}")
+        try:
+            return r.parse_user_record(body)
+        except NotFound:
+            odd_answer("GET", "get-user/{}", 200, "no user in the answer")
+            raise
 
     def clients_list(
         self,
@@ -287,9 +467,11 @@ class SmartISPClient:
             plan=plan,
             router=router,
             partner_id=partner_id,
+            empty_when_refused=True,
         )
-        body = r._dict(body, "clients")
-        items = tuple(r.parse_client_with_services(c) for c in r._list(body.get("data"), "data"))
+        items = tuple(
+            r.parse_client_with_services(c) for c in self._records(body, "data", "clients")
+        )
         return r.Page(
             items=items, pagination=r.parse_pagination(body.get("pagination"), len(items))
         )
@@ -297,7 +479,13 @@ class SmartISPClient:
     # -- invoices -----------------------------------------------------------------------------
 
     def invoice_get(self, num_bill: str) -> r.InvoiceWithClient:
-        return r.parse_invoice_with_client(self._get(f"getInvoiceCliente/{_segment(num_bill)}"))
+        """One invoice by number. NotFound when SmartISP has none (an error body or a 404)."""
+        body = self._get(f"getInvoiceCliente/{_segment(num_bill)}")
+        try:
+            return r.parse_invoice_with_client(body)
+        except NotFound:
+            odd_answer("GET", "getInvoiceCliente/{}", 200, "no BillCustomer in the answer")
+            raise
 
     def invoices_unpaid(self, client_id: int) -> list[r.Invoice]:
         return self._invoice_list(f"InvoiceClientStatus3/{int(client_id)}")
@@ -306,8 +494,13 @@ class SmartISPClient:
         return self._invoice_list(f"InvoiceClientStatus1/{int(client_id)}")
 
     def _invoice_list(self, path: str) -> list[r.Invoice]:
-        body = self._get(path)
-        return [r.parse_invoice(i) for i in r._list(self._field(body, "invoices"), "invoices")]
+        """A subscriber with nothing in the list is the commonest of all: `{"invoices": []}`,
+        `null`, `{}`, `success: false` or a 404 (JSON or HTML) all mean an empty list."""
+        try:
+            body = self._get(path)
+        except NotFound:
+            return []  # already logged as an odd answer
+        return [r.parse_invoice(i) for i in self._records(body, "invoices", endpoint_of(path))]
 
     def invoice_create(
         self,
@@ -371,28 +564,39 @@ class SmartISPClient:
         paid_on: date,
         commentary: str,
         pay_by_wallet: bool = False,
+        reference: str = "",
     ) -> str:
-        """pagar_factura. Unavailable means the outcome is unknown: SmartISP may have applied it."""
+        """pagar_factura. Unavailable means the outcome is unknown: SmartISP may have applied it.
+
+        `amount` goes as a JSON number with two decimals written from the Decimal (21.5 -> 21.50),
+        as public client code that works against real installs sends it; more than two decimals
+        is a ValueError. `id_pago` is never sent empty: without one, the portal's `reference`
+        (else `commentary`, which carries it) stands in."""
+        payment_id = str(id_pago or "").strip() or reference.strip() or commentary.strip()
+        if not payment_id:
+            raise ValueError("pagar_factura needs an id_pago or the portal reference")
         body = self._post(
             "pagar_factura",
             {
-                "invoice_id": invoice_id,
-                "amount": str(amount),
-                "id_pago": id_pago,
+                "invoice_id": int(invoice_id),
+                "amount": _Literal(_json_number(amount)),
+                "id_pago": payment_id,
                 "way_to_pay": way_to_pay,
                 "date": paid_on.strftime("%m/%d/%Y"),
                 "commentary": commentary,
                 "payByWallet": pay_by_wallet,
             },
         )
-        if not isinstance(body, dict) or body.get("success") is not True:
+        if not isinstance(body, dict) or r.to_bool(body.get("success")) is not True:
+            odd_answer("POST", "pagar_factura", 200, "answer without success: true")
             raise BadResponse("pagar_factura answered without success")
         return r.message_of(body)
 
     def invoice_payment_delete(self, invoice_id: int) -> str:
-        """DeleteIvoicePay: removes the payment of a paid invoice."""
+        """DeleteIvoicePay: removes the payment of a paid invoice (the id in the URL, no money)."""
         body = self._post(f"DeleteIvoicePay/{int(invoice_id)}")
-        if not isinstance(body, dict) or body.get("success") is not True:
+        if not isinstance(body, dict) or r.to_bool(body.get("success")) is not True:
+            odd_answer("POST", "DeleteIvoicePay/{}", 200, "answer without success: true")
             raise BadResponse("DeleteIvoicePay answered without success")
         return r.message_of(body)
 
@@ -422,9 +626,9 @@ class SmartISPClient:
             client_id=client_id,
             date_from=date_from.isoformat() if date_from else None,
             date_to=date_to.isoformat() if date_to else None,
+            empty_when_refused=True,
         )
-        body = r._dict(body, "tickets")
-        items = tuple(r.parse_ticket(t, self.tz) for t in r._list(body.get("data"), "data"))
+        items = tuple(r.parse_ticket(t, self.tz) for t in self._records(body, "data", "tickets"))
         return r.Page(
             items=items, pagination=r.parse_pagination(body.get("pagination"), len(items))
         )
@@ -433,7 +637,12 @@ class SmartISPClient:
         return r.parse_ticket_meta(self._get("tickets/meta"))
 
     def ticket_get(self, ticket_id: int) -> r.Ticket:
-        return r.parse_ticket(self._field(self._get(f"tickets/{int(ticket_id)}"), "data"), self.tz)
+        body = self._get(f"tickets/{int(ticket_id)}")
+        data = body.get("data") if isinstance(body, dict) else None
+        if r.is_empty_record(data):
+            odd_answer("GET", "tickets/{}", 200, "no data in the answer")
+            raise NotFound("SmartISP has no such ticket", status=200)
+        return r.parse_ticket(data, self.tz)
 
     def ticket_create(
         self,
@@ -505,7 +714,7 @@ def get_client() -> SmartISPClient:
         settings.SMARTISP_API_KEY,
         settings.SMARTISP_TIMEOUT,
         settings.SMARTISP_CONNECT_TIMEOUT,
-        settings.TIME_ZONE,
+        settings.SMARTISP_TIME_ZONE,
     )
     with _lock:
         client = _clients.get(key)
@@ -515,7 +724,7 @@ def get_client() -> SmartISPClient:
                 api_key=settings.SMARTISP_API_KEY,
                 timeout=settings.SMARTISP_TIMEOUT,
                 connect_timeout=settings.SMARTISP_CONNECT_TIMEOUT,
-                tz=settings.TIME_ZONE,
+                tz=settings.SMARTISP_TIME_ZONE,
             )
         return client
 

@@ -23,6 +23,39 @@ _MONTHS = {
     )
 }
 _DNI_NOISE = re.compile(r"[\s.\-]")
+# Credentials SmartISP sends inside its records (a client's reversibly stored `password`, a
+# service's `pass_hot`, a router's login secret, `custom_token_nuvai`, ...): dropped on arrival.
+_SECRET_FIELD = re.compile(
+    r"(^|_)(pass|passwd|password|pwd|secret|token|api_?key|apikey|private_?key|hash|pin)(_|$)"
+    r"|password|secret|token|apikey|api_key|credential",
+    re.IGNORECASE,
+)
+
+
+def is_secret_field(name: Any) -> bool:
+    """True for a field named like a credential: password, pass_hot, token, custom_token_*, ..."""
+    return isinstance(name, str) and bool(_SECRET_FIELD.search(name))
+
+
+def without_secrets(value: Any) -> Any:
+    """`value` (decoded JSON) with every field named like a credential removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_secrets(v) for k, v in value.items() if not is_secret_field(k)}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
+
+
+def to_bool(value: Any) -> bool | None:
+    """SmartISP's true/false as JSON booleans, 1/0 or their text; None for anything else."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else None
+    if text in ("1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    return None
 
 
 def normalize_dni(value: Any) -> str:
@@ -123,6 +156,21 @@ def _list(value: Any, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise BadResponse(f"expected a list for {what}")
     return value
+
+
+def records_of(value: Any, what: str) -> list[Any]:
+    """A list of records as PHP may send it: a list, null, or an object keyed "0", "1", ... (an
+    array that lost its order); an empty object is an empty list."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return list(value.values())
+    return _list(value, what)
+
+
+def is_empty_record(value: Any) -> bool:
+    """null, "", [] or {}: how PHP says a record is not there."""
+    return value is None or value == "" or value == [] or value == {}
 
 
 @dataclass(frozen=True)
@@ -360,14 +408,14 @@ class UserRecord:
 
 def parse_user_record(body: Any) -> UserRecord:
     body = _dict(body, "get-user")
-    if body.get("user") is None:
-        # An unknown DNI may come back as `"user": null` instead of `success: false`.
+    if is_empty_record(body.get("user")):
+        # An unknown DNI may come back as `"user": null`, `[]` or no user at all.
         raise NotFound("SmartISP has no client with this DNI")
     invoices = body.get("invoices") or {}
-    listed = (invoices.get("invoices_smartISP") if isinstance(invoices, dict) else None) or []
+    listed = invoices.get("invoices_smartISP") if isinstance(invoices, dict) else None
     return UserRecord(
         client=parse_client(body.get("user")),
-        invoices=tuple(parse_invoice(i) for i in _list(listed, "invoices_smartISP")),
+        invoices=tuple(parse_invoice(i) for i in records_of(listed, "invoices_smartISP")),
     )
 
 
@@ -381,7 +429,7 @@ class InvoiceWithClient:
 
 def parse_invoice_with_client(body: Any) -> InvoiceWithClient:
     body = _dict(body, "getInvoiceCliente")
-    if body.get("BillCustomer") is None:
+    if is_empty_record(body.get("BillCustomer")):
         raise NotFound("SmartISP has no invoice with this number")
     raw = dict(_dict(body.get("BillCustomer"), "BillCustomer"))
     raw.setdefault("status", body.get("estatus"))
@@ -433,7 +481,7 @@ def parse_ticket(raw: Any, tz: ZoneInfo) -> Ticket:
     raw = _dict(raw, "ticket")
     client = raw.get("client") if isinstance(raw.get("client"), dict) else {}
     agent = raw.get("user") if isinstance(raw.get("user"), dict) else {}
-    answers = raw.get("answers") or []
+    answers = records_of(raw.get("answers"), "answers")
     client_id = to_int(raw.get("client_id"))
     return Ticket(
         id=to_id(raw.get("id"), "ticket"),
@@ -456,7 +504,7 @@ def parse_ticket(raw: Any, tz: ZoneInfo) -> Ticket:
                 author=to_str(a.get("user")),
                 created_at=to_datetime(a.get("created_at"), tz),
             )
-            for a in _list(answers, "answers")
+            for a in answers
             if isinstance(a, dict)
         ),
     )

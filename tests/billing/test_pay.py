@@ -3,6 +3,7 @@ whole path from the button to exactly one pagar_factura."""
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import responses
@@ -88,7 +89,7 @@ def test_pay_checkout_webhook_records_one_pagar_factura_with_every_field(
     assert len(paid) == 1
     assert json_body(paid[0]) == {
         "invoice_id": INVOICE_ID,
-        "amount": "21.51",
+        "amount": Decimal("21.51"),  # a JSON number
         "id_pago": TXN,
         "way_to_pay": "Sandbox",
         "date": "03/09/2026",

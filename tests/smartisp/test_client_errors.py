@@ -188,10 +188,8 @@ def test_invalid_json_is_a_bad_response(smartisp, isp):
     ("path", "body", "call"),
     [
         ("plans", {"plans": {"id": 1}}, lambda isp: isp.plans_list()),
-        ("plans", {"planes": []}, lambda isp: isp.plans_list()),
         ("clients", [], lambda isp: isp.clients_list()),
         ("tickets", {"success": True, "data": "none"}, lambda isp: isp.tickets_list()),
-        ("tickets/7", {"success": True}, lambda isp: isp.ticket_get(7)),
         (
             "tickets/7",
             {"success": True, "data": {"subject": "no id"}},
@@ -217,10 +215,8 @@ def test_invalid_json_is_a_bad_response(smartisp, isp):
     ],
     ids=[
         "plans-not-a-list",
-        "plans-missing",
         "clients-a-list",
         "tickets-data-a-string",
-        "ticket-without-data",
         "ticket-without-id",
         "invoice-without-id",
         "invoice-amount-nan",

@@ -65,8 +65,8 @@ def test_conversation_in_order_with_who_wrote_each_message(subscriber_client, sm
     assert "<strong>Support</strong> · tecnico" in messages[1]
     assert messages[2].startswith("message-mine")
     assert "<strong>You</strong>" in messages[0]
-    # SmartISP's odd answer time is its own zone's (Guayaquil) wall time, shown as such.
-    assert 'datetime="2026-05-30T14:00:00-05:00"' in messages[1]
+    # A zone-less answer time is UTC (SMARTISP_TIME_ZONE), shown in the portal's zone.
+    assert 'datetime="2026-05-30T09:00:00-05:00"' in messages[1]
 
 
 def test_ticket_facts_are_shown_with_translated_labels(subscriber_client, own_ticket):

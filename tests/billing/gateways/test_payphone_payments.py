@@ -3,6 +3,7 @@
 PayPhone's answer is not a capture of this checkout, that nothing does)."""
 
 import json
+from decimal import Decimal
 
 import pytest
 import requests
@@ -139,7 +140,7 @@ def test_pay_prepare_return_confirm_records_one_pagar_factura(
     body = json_body(paid)
     assert (body["invoice_id"], body["amount"], body["id_pago"], body["way_to_pay"]) == (
         INVOICE_ID,
-        "21.51",
+        Decimal("21.51"),  # a JSON number
         str(TXN),
         "PayPhone",
     )

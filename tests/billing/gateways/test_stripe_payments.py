@@ -3,6 +3,7 @@ Stripe-Signature headers, the session re-read before anything is captured, refun
 reconciler, and what reaches SmartISP (or, when Stripe's answer is not a capture of this
 checkout, that nothing does)."""
 
+from decimal import Decimal
 from urllib.parse import parse_qs
 
 import pytest
@@ -123,7 +124,7 @@ def test_pay_checkout_signed_webhook_records_one_pagar_factura(
     body = json_body(paid)
     assert (body["invoice_id"], body["amount"], body["id_pago"], body["way_to_pay"]) == (
         INVOICE_ID,
-        "21.51",
+        Decimal("21.51"),  # a JSON number
         INTENT,
         "Stripe",
     )
