@@ -140,6 +140,9 @@ class Dashboard:
     at_risk: bool
     suspended: bool
     tickets: tuple[Ticket, ...] | None  # None: SmartISP did not answer for tickets
+    # SmartISP did not answer the client search the services come from (some installs lack it):
+    # the invoices and the Pay button still show; only the service card says so.
+    services_unavailable: bool = False
 
     @property
     def all_paid(self) -> bool:
@@ -149,8 +152,9 @@ class Dashboard:
 def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
     """Everything the dashboard shows, from SmartISP calls made in parallel.
 
-    Billing data failing raises (the page becomes the 503 page); tickets and the plan catalogue
-    (for speeds) are secondary: without them the page still renders.
+    Billing data failing raises (the page becomes the 503 page); services (the client search),
+    tickets and the plan catalogue (for speeds) are secondary: without them the page still
+    renders, and only the part that is missing says so.
     """
     today = today or timezone.localdate()
     client_id = user.smartisp_id
@@ -161,13 +165,13 @@ def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
         plans: list[Plan] = []
     else:
         found = gather(
-            services=lambda: cache.services(client_id, user.dni),
+            services=lambda: _services_or_none(client_id, user.dni),
             unpaid=lambda: cache.unpaid_invoices(client_id),
             tickets=lambda: _tickets_or_none(client_id),
             plans=_plans_or_empty,
         )
         services, unpaid, tickets, plans = (
-            found["services"],
+            found["services"] or (),
             _own(user, found["unpaid"]),
             found["tickets"],
             found["plans"],
@@ -194,7 +198,18 @@ def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
         at_risk=at_risk,
         suspended=suspended,
         tickets=_latest_own(client_id, tickets) if tickets is not None else None,
+        services_unavailable=client_id is not None and found["services"] is None,
     )
+
+
+def _services_or_none(client_id: int, dni: str) -> tuple[Service, ...] | None:
+    try:
+        return cache.services(client_id, dni)
+    except SmartISPError as exc:
+        logger.warning(
+            "services of client %s unavailable for the dashboard: %s", client_id, type(exc).__name__
+        )
+        return None
 
 
 def _tickets_or_none(client_id: int) -> tuple[Ticket, ...] | None:

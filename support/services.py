@@ -4,6 +4,7 @@ Every ticket reached by id is checked to be the subscriber's; a double-sent form
 """
 
 import logging
+import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 
@@ -36,10 +37,30 @@ def author_name(user: User) -> str:
     return (user.name or user.get_full_name()).strip()
 
 
-def answer_is_mine(user: User, answer: TicketAnswer) -> bool:
-    """SmartISP's answers carry only an author name: ours is the one the portal sends."""
-    mine = author_name(user)
-    return bool(mine) and answer.author.strip().casefold() == mine.casefold()
+def _comparable(name: str) -> str:
+    """A name as people and SmartISP write it: case, accents and spacing do not count."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+
+
+def answer_is_mine(user: User, answer: TicketAnswer, ticket: Ticket | None = None) -> bool:
+    """Whether the subscriber wrote `answer` (the rule is in docs/smartisp.md).
+
+    SmartISP's answers carry only an author name (`user`). An answer is the subscriber's when that
+    name is the one the portal sends with their tickets and replies, or the client's name as
+    SmartISP holds it (what an answer sent with from=client may come back with). Everything else
+    (an agent's name, a section such as "tecnico", an empty author) is support's. When the
+    ticket's agent has the same name as the subscriber, their answers cannot be told apart and
+    read as support's: a message shown as support's is better than one put in the subscriber's
+    mouth.
+    """
+    author = _comparable(answer.author)
+    if not author:
+        return False
+    if ticket is not None and ticket.agent_name and _comparable(ticket.agent_name) == author:
+        return False
+    names = {author_name(user), user.name, ticket.client_name if ticket else ""}
+    return author in {_comparable(n) for n in names if n and n.strip()}
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -60,7 +81,7 @@ def ticket_list(user: User, *, status: str = "", page: int = 1) -> TicketListing
     client_id = client_id_of(user)
     found = gather(
         page=lambda: smartisp_cache.tickets(client_id, status=status, page=page),
-        meta=smartisp_cache.ticket_meta,
+        meta=_meta_or_default,
     )
     listed: Page[Ticket] = found["page"]
     own = [t for t in listed.items if t.client_id == client_id]
@@ -70,6 +91,15 @@ def ticket_list(user: User, *, status: str = "", page: int = 1) -> TicketListing
     return TicketListing(
         page=Page(items=tuple(own), pagination=listed.pagination), meta=found["meta"]
     )
+
+
+def _meta_or_default() -> TicketMeta:
+    # tickets/meta is optional (some installs lack it): the reference's statuses stand in.
+    try:
+        return smartisp_cache.ticket_meta()
+    except SmartISPError as exc:
+        logger.warning("ticket catalogue unavailable, listing the reference's statuses: %s", exc)
+        return TicketMeta(statuses=tuple(labels.STATUS_LABELS), types=(), priorities=())
 
 
 def _last_activity(ticket: Ticket) -> tuple[float, int]:

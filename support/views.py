@@ -76,7 +76,9 @@ def _render_ticket(
         template += "#ticket-body"
     context = {
         "ticket": ticket,
-        "conversation": [(a, services.answer_is_mine(request.user, a)) for a in ticket.answers],
+        "conversation": [
+            (a, services.answer_is_mine(request.user, a, ticket)) for a in ticket.answers
+        ],
         "form": form,
         "reply_sent": reply_sent,
         "notice": notice,

@@ -50,7 +50,8 @@ def test_healthz_is_503_when_smartisp_is_down(client, smartisp, failure):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"db": "ok", "smartisp": "down"}
+    assert response.json()["smartisp"] == "down"
+    assert response.json()["db"] == "ok"
 
 
 def test_healthz_is_503_when_the_database_is_down(client, smartisp, monkeypatch):
@@ -83,3 +84,47 @@ def test_healthz_needs_no_sign_in_even_after_a_lockout(client, smartisp, setting
 def test_healthz_answers_get_only(client, smartisp):
     assert client.post("/healthz").status_code == 405
     assert len(smartisp.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"status": 401, "json": {"message": "Unauthenticated."}},
+        {"status": 403, "body": "<html>Forbidden</html>"},
+        {"status": 200, "json": {"message": "Unauthenticated."}},
+    ],
+    ids=["401", "403-html", "200-unauthenticated"],
+)
+def test_healthz_says_smartisp_refused_the_key(client, smartisp, caplog, refusal):
+    smartisp.get(api("tickets/meta"), **refusal)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "db": "ok",
+        "smartisp": "down",
+        "smartisp_error": "SmartISP refused the API key",
+    }
+    assert any("SmartISP refused the API key" in r.getMessage() for r in caplog.records)
+    assert len(smartisp.calls) == 1  # a refused key is not asked again elsewhere
+
+
+def test_healthz_does_not_depend_on_tickets_meta_alone(client, smartisp):
+    smartisp.get(api("tickets/meta"), status=404, json={"message": "Not Found"})
+    smartisp.get(api("plans"), body=example("plans"))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"db": "ok", "smartisp": "ok"}
+
+
+def test_healthz_is_503_when_smartisp_has_none_of_the_probed_endpoints(client, smartisp):
+    for path in ("tickets/meta", "plans", "clients"):
+        smartisp.get(api(path), status=404, body="<html>Not Found</html>")
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert "none of the endpoints" in response.json()["smartisp_error"]
