@@ -143,8 +143,12 @@ class Exchange:
     milliseconds: float | None = None
 
 
-def last_exchange() -> Exchange:
+def last_exchange(*, forget: bool = False) -> Exchange:
+    """What this thread's last call got; `forget` clears it, so a call that gets no answer at all
+    (refused, timed out) is not mistaken for the one before."""
     found = getattr(_notes, "exchange", None)
+    if forget:
+        _notes.exchange = None
     return found if found is not None else Exchange()
 
 
