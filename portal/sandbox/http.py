@@ -70,5 +70,5 @@ class SandboxHandler(BaseHTTPRequestHandler):
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self._send(status, body, "application/json", headers)
 
-    def _html(self, status: int, page: str) -> None:
-        self._send(status, page.encode("utf-8"), "text/html; charset=utf-8")
+    def _html(self, status: int, page: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", headers)

@@ -11,13 +11,13 @@ It is standard library only and runs as its own process:
 
 Fault injection, for tests of the portal's manners when SmartISP misbehaves, comes from the
 environment at start (SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE, SANDBOX_FAULT=timeout|maintenance,
-SANDBOX_PAY_MODE=apply_then_timeout, SANDBOX_TIMEOUT_SECONDS) and from the control endpoints, which
-need no key:
+SANDBOX_PAY_MODE=apply_then_timeout, SANDBOX_TIMEOUT_SECONDS, SANDBOX_SHAPES=name,name) and from
+the control endpoints, which need no key:
 
     GET  /_sandbox/health            {"ok": true}
     GET  /_sandbox/faults            the current fault configuration
     POST /_sandbox/faults            replace it: {latency_ms, error_rate, mode, pay_mode,
-                                     timeout_seconds}; {} resets to no faults
+                                     timeout_seconds, shapes}; {} resets to no faults
     GET  /_sandbox/calls?path=...    recorded API calls (count, list, count per path); `path` is
                                      the full path or the part after /api/SmartIPS-v1/, a trailing
                                      `*` matches a prefix; `method=` filters too; the list
@@ -25,8 +25,13 @@ need no key:
     POST /_sandbox/calls/reset       forget recorded calls
     GET  /_sandbox/payments          every pagar_factura / DeleteIvoicePay call received, with body
 
+`shapes` switches on answers the reference never shows but real installs may give
+(smartisp-field-notes.md); SHAPES below lists them, e.g. {"shapes": ["empty_invoices_null",
+"no_clients_search"]}.
+
 Times: tickets' ISO times ("...Z") are UTC; answers' odd " May 30, 2026 13:30:50" text is naive
-local time in SANDBOX_TIME_ZONE (default America/Guayaquil), as SmartISP prints it.
+time in SANDBOX_TIME_ZONE (default UTC: the reference's example shows a ticket and its answer
+at the same moment that way).
 
 Tests start it in a thread with `make_server(...)` on port 0.
 """
@@ -65,7 +70,7 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/SmartIPS-v1/"
 DEFAULT_API_KEY = "sandbox-key"
 DEFAULT_TIMEOUT_SECONDS = 30.0
-DEFAULT_TIME_ZONE = "America/Guayaquil"
+DEFAULT_TIME_ZONE = "UTC"
 MAX_RECORDED_CALLS = 10_000
 
 TICKET_STATUSES = ("new", "work_in_progress", "resolved", "waiting_on_customer", "waiting_on_agent")
@@ -93,6 +98,41 @@ ERROR_PAGE = """<!DOCTYPE html>
 <body><h1>500 | Server Error</h1></body></html>
 """
 
+LARAVEL_PAGES = {
+    404: "Not Found",
+    419: "Page Expired",
+    429: "Too Many Requests",
+    503: "Service Unavailable",
+}
+
+# Answer shapes the reference never shows (smartisp-field-notes.md), switched on by name.
+SHAPES = {
+    "empty_invoices_null": 'an empty invoice list answers {"invoices": null}',
+    "empty_invoices_absent": "an empty invoice list answers {}",
+    "empty_invoices_success_false": 'an empty invoice list answers {"success": false, ...}',
+    "empty_invoices_404_json": "an empty invoice list answers a JSON 404",
+    "empty_invoices_404_html": "an empty invoice list answers Laravel's HTML 404 page",
+    "unauthenticated_200": 'every API call answers HTTP 200 {"message": "Unauthenticated."}',
+    "html_500": "every API call answers Laravel's HTML 500 page",
+    "html_503": "every API call answers Laravel's HTML 503 maintenance page",
+    "laravel_419": "every API call answers Laravel's 419 Page Expired",
+    "laravel_429": "every API call answers 429 Too Many Requests with Retry-After",
+    "no_clients_search": "GET clients answers a JSON 404, as an install without it would",
+    "no_tickets_meta": "GET tickets/meta answers a JSON 404",
+    "zoneless_times": "tickets' times come without a zone (UTC wall time, no Z)",
+    "client_password": "client records carry `password` and `custom_token_nuvai`",
+}
+EVERY_CALL_SHAPES = ("unauthenticated_200", "html_500", "html_503", "laravel_419", "laravel_429")
+RETRY_AFTER_SECONDS = 30
+
+
+def laravel_page(status: int) -> str:
+    title = LARAVEL_PAGES.get(status, "Server Error")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head><body><h1>{status} | {title}</h1></body></html>\n"
+    )
+
 
 # --------------------------------------------------------------------------- faults
 
@@ -106,6 +146,7 @@ class Faults:
     mode: str | None = None  # None, "timeout" or "maintenance"
     pay_mode: str | None = None  # None or "apply_then_timeout"
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    shapes: tuple[str, ...] = ()
 
     MODES = (None, "timeout", "maintenance")
     PAY_MODES = (None, "apply_then_timeout")
@@ -121,6 +162,9 @@ class Faults:
             raise ValueError("pay_mode must be apply_then_timeout or empty")
         if self.timeout_seconds < 0:
             raise ValueError("timeout_seconds must be 0 or more")
+        unknown = set(self.shapes) - set(SHAPES)
+        if unknown:
+            raise ValueError(f"unknown shapes: {', '.join(sorted(unknown))}")
         return self
 
     @classmethod
@@ -128,7 +172,8 @@ class Faults:
         """Build from a JSON object; missing keys take their defaults (so {} means no faults)."""
         if not isinstance(data, dict):
             raise ValueError("expected a JSON object")
-        unknown = set(data) - {"latency_ms", "error_rate", "mode", "pay_mode", "timeout_seconds"}
+        keys = {"latency_ms", "error_rate", "mode", "pay_mode", "timeout_seconds", "shapes"}
+        unknown = set(data) - keys
         if unknown:
             raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
         try:
@@ -142,6 +187,7 @@ class Faults:
                     if data.get("timeout_seconds") is None
                     else data["timeout_seconds"]
                 ),
+                shapes=_shape_names(data.get("shapes")),
             ).validate()
         except (TypeError, ValueError) as exc:
             raise ValueError(str(exc)) from exc
@@ -156,11 +202,67 @@ class Faults:
                 "mode": env.get("SANDBOX_FAULT", "").strip() or None,
                 "pay_mode": env.get("SANDBOX_PAY_MODE", "").strip() or None,
                 "timeout_seconds": env.get("SANDBOX_TIMEOUT_SECONDS", "").strip() or None,
+                "shapes": env.get("SANDBOX_SHAPES", ""),
             }
         )
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["shapes"] = list(self.shapes)
+        return data
+
+    def every_call_shape(self) -> str | None:
+        return next((s for s in EVERY_CALL_SHAPES if s in self.shapes), None)
+
+
+def _shape_names(value: Any) -> tuple[str, ...]:
+    """A list of names, or one comma-separated string of them (SANDBOX_SHAPES)."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        raise ValueError("shapes must be a list of names")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def shaped(name: str, status: int, payload: dict, shapes: tuple[str, ...]) -> tuple[int, Any]:
+    """The answer as an install with these `shapes` switched on would give it."""
+    if name in ("unpaid", "paid") and status == 200 and not payload.get("invoices"):
+        if "empty_invoices_null" in shapes:
+            return 200, {"invoices": None}
+        if "empty_invoices_absent" in shapes:
+            return 200, {}
+        if "empty_invoices_success_false" in shapes:
+            return 200, {"success": False, "message": "El cliente no tiene facturas"}
+        if "empty_invoices_404_json" in shapes:
+            return 404, {"message": "No query results for model [App\\Models\\Factura]."}
+        if "empty_invoices_404_html" in shapes:
+            return 404, laravel_page(404)
+    if "zoneless_times" in shapes and name in ("tickets", "ticket"):
+        tickets = payload.get("data")
+        for ticket in tickets if isinstance(tickets, list) else [tickets]:
+            if isinstance(ticket, dict):
+                for key in ("created_at", "updated_at"):
+                    if isinstance(ticket.get(key), str):
+                        ticket[key] = ticket[key].removesuffix(".000000Z").replace("T", " ")
+    if "client_password" in shapes:
+        for record in _client_records(name, payload):
+            record["password"] = fake_secret(f"client-{record.get('id')}")
+            record["custom_token_nuvai"] = fake_secret(f"nuvai-{record.get('id')}")[:24]
+    return status, payload
+
+
+def _client_records(name: str, payload: dict) -> list[dict]:
+    if name == "get_user" and isinstance(payload.get("user"), dict):
+        return [payload["user"]]
+    if name == "get_invoice_cliente" and isinstance(payload.get("Client"), dict):
+        return [payload["Client"]]
+    if name == "clients" and isinstance(payload.get("data"), list):
+        return [c for c in payload["data"] if isinstance(c, dict)]
+    if name in ("unpaid", "paid") and isinstance(payload.get("invoices"), list):
+        return [i["client"] for i in payload["invoices"] if isinstance(i.get("client"), dict)]
+    return []
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -1904,6 +2006,15 @@ class SmartISPHandler(SandboxHandler):
         elif faults.mode == "maintenance":
             self._html(200, MAINTENANCE_PAGE)
             return
+        every_call = faults.every_call_shape()
+        if every_call == "unauthenticated_200":
+            self._json(200, {"message": "Unauthenticated."})
+            return
+        if every_call:
+            status = {"html_500": 500, "html_503": 503, "laravel_419": 419}.get(every_call, 429)
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status in (429, 503) else None
+            self._html(status, laravel_page(status) if status != 503 else MAINTENANCE_PAGE, headers)
+            return
 
         if not path.startswith(API_PREFIX):
             self._json(404, {"success": False, "message": "Not Found"})
@@ -1926,7 +2037,17 @@ class SmartISPHandler(SandboxHandler):
                 self._json(400, {"success": False, "message": body_error})
                 return
             params = {k: unquote(v) for k, v in match.groupdict().items()}
+            if method == "GET" and (
+                (name == "clients" and "no_clients_search" in faults.shapes)
+                or (name == "tickets_meta" and "no_tickets_meta" in faults.shapes)
+            ):
+                self._json(404, {"message": f"The route {relative} could not be found."})
+                return
             status, payload = call_api(self.server.api, name, params, query, body)
+            status, payload = shaped(name, status, payload, faults.shapes)
+            if isinstance(payload, str):
+                self._html(status, payload)
+                return
             if (
                 name == "pagar_factura"
                 and faults.pay_mode == "apply_then_timeout"

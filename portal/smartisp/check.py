@@ -69,7 +69,7 @@ def _probe(
             verdict, detail, refused = Verdict.FAIL, KEY_REFUSED, True
         except NotFound as exc:
             refused = False
-            if endpoint in OPTIONAL and exc.status == 404:
+            if endpoint.split("?")[0] in OPTIONAL and exc.status == 404:
                 verdict, detail = Verdict.MISSING, "this SmartISP lacks the endpoint (HTTP 404)"
             else:
                 verdict, detail = Verdict.FAIL, f"not found: {exc.message}"

@@ -95,3 +95,26 @@ def test_smartisp_down_exits_non_zero(pointed_at_sandbox):
     assert code == 1
     assert all(line.startswith("FAIL") for line in lines(output).values())
     assert "unreachable or failing" in output
+
+
+def test_a_key_refused_with_http_200_is_still_a_refused_key(pointed_at_sandbox):
+    pointed_at_sandbox.faults(shapes=["unauthenticated_200"])
+
+    output, code = run_check("--dni", DEMO_DNI)
+
+    assert code == 2
+    assert "SmartISP refused the API key" in lines(output)["tickets/meta"]
+    assert " 200 " in lines(output)["tickets/meta"]
+
+
+def test_missing_optional_endpoints_and_odd_shapes_are_noted_not_failed(pointed_at_sandbox):
+    pointed_at_sandbox.faults(shapes=["no_clients_search", "no_tickets_meta"])
+
+    output, code = run_check("--dni", DEMO_DNI)
+
+    assert code == 0, output
+    report = lines(output)
+    assert report["tickets/meta"].startswith("missing") and " 404 " in report["tickets/meta"]
+    assert report["clients?search={dni}"].startswith("missing")
+    assert report["InvoiceClientStatus3/{id}"].startswith("ok")
+    assert "with notes" in output
