@@ -1,5 +1,6 @@
 """Settings for the portal, every one read from the environment (see DESIGN.md section 4)."""
 
+import ipaddress
 import re
 import sys
 from datetime import timedelta
@@ -191,8 +192,14 @@ AXES_HANDLER = (
     if CACHE_SHARED
     else "axes.handlers.database.AxesDatabaseHandler"
 )
-if envbool("BEHIND_PROXY", HTTPS_ONLY):
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Issue 18: the reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For
+# names the client; a request from anywhere else is counted by its socket address, so a client
+# reaching gunicorn directly cannot pick a new address per sign-in try (portal/client_address.py).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", ["127.0.0.0/8", "::1"])
+try:
+    [ipaddress.ip_network(proxy, strict=False) for proxy in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: TRUSTED_PROXIES: {exc}.") from None
 
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "es")
 LANGUAGES = [("es", "Español"), ("en", "English")]
