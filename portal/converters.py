@@ -13,8 +13,10 @@ from django.urls import register_converter
 # A payment reference as billing.models.reference_new makes it (token_urlsafe(16) is 22
 # characters); the column holds 40.
 REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,40}")
-# SmartISP's num_bill is a string ("4624"); Payment.num_bill holds 40 characters.
-NUM_BILL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+# SmartISP's num_bill is a string ("4624"; the reference shows digits only, but it is free
+# text there): up to 40 characters (Payment.num_bill's column), printable, checked by
+# num_bill_valid. Stricter would make a real invoice's link impossible to build.
+NUM_BILL_MAX_LENGTH = 40
 # A gateway adapter's name (billing.gateways): "sandbox", "payphone", "stripe".
 GATEWAY = re.compile(r"[a-z][a-z0-9_]{0,19}")
 # SmartISP ids are MySQL INT columns: 0 is a real id, 2^31 - 1 the largest there can be.
@@ -27,23 +29,29 @@ def reference_valid(value: str) -> bool:
     return isinstance(value, str) and REFERENCE.fullmatch(value) is not None
 
 
+def _text_id_valid(value: object, max_length: int) -> bool:
+    # isprintable() refuses NUL and every control and format character (line breaks, direction
+    # overrides such as U+202E); PostgreSQL refuses NUL in text, the columns longer values.
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and value.isprintable()
+        and value == value.strip()
+        and "/" not in value
+        and "\\" not in value
+    )
+
+
 def num_bill_valid(value: str) -> bool:
-    return isinstance(value, str) and NUM_BILL.fullmatch(value) is not None
+    return _text_id_valid(value, NUM_BILL_MAX_LENGTH)
 
 
 def gateway_id_valid(value: str, *, required: bool = False) -> bool:
-    """An id a gateway sent: at most 200 printable characters (no NUL, no line breaks, no
-    direction overrides), without surrounding spaces; empty only when it is optional."""
-    if not isinstance(value, str):
-        return False
-    if not value:
-        return not required
-    return (
-        len(value) <= GATEWAY_ID_MAX_LENGTH
-        and value.isprintable()
-        and value == value.strip()
-        and not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in value)
-    )
+    """An id a gateway sent: at most 200 printable characters without surrounding spaces;
+    empty only when it is optional."""
+    if value == "" and not required:
+        return True
+    return _text_id_valid(value, GATEWAY_ID_MAX_LENGTH)
 
 
 def notification_valid(notification) -> bool:
@@ -85,9 +93,16 @@ class ReferenceConverter(_Pattern):
     pattern = REFERENCE
 
 
-class NumBillConverter(_Pattern):
-    regex = NUM_BILL.pattern
-    pattern = NUM_BILL
+class NumBillConverter:
+    regex = f"[^/]{{1,{NUM_BILL_MAX_LENGTH}}}"
+
+    def to_python(self, value: str) -> str:
+        if not num_bill_valid(value):
+            raise ValueError(value)
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
 
 
 class GatewayConverter(_Pattern):

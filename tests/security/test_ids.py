@@ -137,3 +137,15 @@ def test_payphone_return_with_a_bad_id_is_404_without_a_gateway_call(
 
     assert response.status_code == 404
     assert len(smartisp.calls) == 0
+
+
+@pytest.mark.parametrize("num_bill", ["4624", "001-001-000000123", "FAC 0001", "Nº 12", "A.7_b"])
+def test_invoice_numbers_smartisp_may_hold_still_make_links(num_bill):
+    from urllib.parse import unquote
+
+    from django.urls import resolve
+
+    url = reverse("billing:invoice", args=[num_bill])
+
+    # The server sees the path decoded, as Django's request.path_info holds it.
+    assert resolve(unquote(url)).kwargs["num_bill"] == num_bill
