@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from portal.client_address import client_address
 from portal.smartisp.records import normalize_dni
 
 logger = logging.getLogger(__name__)
@@ -48,17 +49,9 @@ def axes_username(request: HttpRequest | None, credentials: dict | None = None) 
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address. Behind the reverse proxy (settings list X-Forwarded-For, as they do
-    with BEHIND_PROXY), the address the proxy appended: the right-most entries of that header are
-    the only ones a client cannot forge. django-ipware is not installed, so this replaces it."""
-    order = settings.AXES_IPWARE_META_PRECEDENCE_ORDER or ()
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if "HTTP_X_FORWARDED_FOR" in order and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        proxies = settings.AXES_IPWARE_PROXY_COUNT or 1
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR") or None
+    """AXES_CLIENT_IP_CALLABLE: the address a proxy in TRUSTED_PROXIES vouches for, else the
+    socket's (portal/client_address.py)."""
+    return client_address(request)
 
 
 def _cool_off(request: HttpRequest | None) -> timedelta:

@@ -63,7 +63,16 @@ def account_access_email(dni: str, *, language: str) -> None:
         logger.warning("access link for account %s not sent: too many in the window", user.pk)
         return
     kind = emails.RESET if user.has_usable_password() else emails.ACTIVATION
-    emails.link_email_send(user, kind, language=language)
+    link_email_queue(user, kind, language=language)
+
+
+def link_email_queue(user: User, kind: str, *, language: str) -> None:
+    """Have the task worker send the link, once this request's writes are committed: the page
+    answers without waiting for the mail relay, in the same time for every DNI."""
+    from accounts import tasks
+
+    pk = user.pk
+    transaction.on_commit(lambda: tasks.link_email_send.enqueue(pk, kind, language))
 
 
 def _account_for(dni: str, client: Client, language: str) -> User | None:

@@ -10,10 +10,9 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -24,6 +23,7 @@ from accounts import lockout, services
 from accounts.forms import DniForm, SignInForm
 from accounts.models import User
 from accounts.tokens import activation_token, reset_token
+from portal import redirects
 from portal.smartisp.errors import BadResponse, Unauthorized, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -34,13 +34,12 @@ RESET = "password_reset"
 
 
 def _next_url(request: HttpRequest) -> str:
-    """`next` from the form or the query string, only when it stays on this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return ""
+    """`next` from the form or the query string, as a path on this site ("" otherwise)."""
+    return redirects.next_path(request, request.POST.get("next") or request.GET.get("next"))
+
+
+def _after_sign_in(next_url: str) -> HttpResponse:
+    return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @sensitive_post_parameters("password")
@@ -49,7 +48,7 @@ def _next_url(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if request.method == "GET" and request.user.is_authenticated:
-        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        return _after_sign_in(next_url)
     # Lockouts are answered here (see accounts.lockout.lockout_response).
     setattr(request, lockout.VIEW_FLAG, True)
     status = 200
@@ -65,7 +64,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             request.session.set_expiry(REMEMBER_ME if form.cleaned_data["remember"] else 0)
             services.account_signed_in(user, language=get_language())
-            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+            return _after_sign_in(next_url)
     elif form.refused_until:
         return lockout.locked_response(request, form.refused_until)
     context = {"form": form, "next": next_url, "paused_until": form.paused_until}

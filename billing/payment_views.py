@@ -1,7 +1,5 @@
 """Paying an invoice: the pay button, the payment's page, and the gateway's way back."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,10 +20,8 @@ from billing.ledger import (
 )
 from billing.models import Payment
 from billing.services import invoice_find
+from portal import converters
 from portal.smartisp import cache
-
-# What a payment reference can look like (models.reference_new): anything else is no payment's.
-REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 @login_required
@@ -115,7 +111,7 @@ def gateway_return(request: HttpRequest, gateway: str) -> HttpResponse:
     except UnknownGateway:
         raise Http404("no such gateway") from None
     info = adapter.return_parse(request.GET)
-    if info is None or not REFERENCE.fullmatch(info.reference):
+    if info is None or not converters.return_valid(info):
         raise Http404("nothing to return to")
     payment_return(adapter.name, info)
     if not request.user.is_authenticated:

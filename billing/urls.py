@@ -3,13 +3,14 @@
 from django.urls import path
 
 from billing import payment_views, views, webhooks
+from portal import converters  # noqa: F401  (registers the path converters)
 
 app_name = "billing"
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
-    path("invoices/<str:num_bill>/", views.invoice_detail, name="invoice"),
-    path("invoices/<str:num_bill>/pay/", payment_views.pay, name="pay"),
-    path("payments/<str:reference>/", payment_views.payment_detail, name="payment"),
-    path("webhooks/<str:gateway>/", webhooks.webhook, name="webhook"),
-    path("return/<str:gateway>/", payment_views.gateway_return, name="return"),
+    path("invoices/<num_bill:num_bill>/", views.invoice_detail, name="invoice"),
+    path("invoices/<num_bill:num_bill>/pay/", payment_views.pay, name="pay"),
+    path("payments/<reference:reference>/", payment_views.payment_detail, name="payment"),
+    path("webhooks/<gateway:gateway>/", webhooks.webhook, name="webhook"),
+    path("return/<gateway:gateway>/", payment_views.gateway_return, name="return"),
 ]

@@ -23,6 +23,7 @@ from billing.gateways import (
 )
 from billing.ledger import checkout_ref, payment_sync
 from billing.models import GatewayEvent, Payment
+from portal import converters
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ def webhook(request: HttpRequest, gateway: str) -> HttpResponse:
         )
         response["Retry-After"] = "60"
         return response
+    if not converters.notification_valid(notification):
+        logger.warning("webhook %s refused: an id is malformed", adapter.name)
+        return HttpResponseBadRequest(
+            "an id in the notification is malformed", content_type="text/plain"
+        )
     _event, created = event_record(adapter.name, request.body, notification)
     return JsonResponse(adapter.notification_answer(duplicate=not created))
 

@@ -1,5 +1,6 @@
 """Settings for the portal, every one read from the environment (see DESIGN.md section 4)."""
 
+import ipaddress
 import re
 import sys
 from datetime import timedelta
@@ -83,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Issue 18: no signed-in response is cached; powerful browser features off (portal/headers.py).
+    "portal.headers.PrivatePagesMiddleware",
+    "portal.headers.PermissionsPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,6 +169,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Issue 18: Argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane; portal/hashers.py): about
+# 25 ms of CPU per sign-in instead of PBKDF2's 210 ms, and memory-hard against GPU cracking.
+# PBKDF2 stays second so existing hashes still sign in, and are re-made as Argon2id when they do.
+PASSWORD_HASHERS = [
+    "portal.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 # Activation and reset links live 30 minutes (DESIGN.md section 5).
 PASSWORD_RESET_TIMEOUT = 30 * 60
 
@@ -188,8 +199,14 @@ AXES_HANDLER = (
     if CACHE_SHARED
     else "axes.handlers.database.AxesDatabaseHandler"
 )
-if envbool("BEHIND_PROXY", HTTPS_ONLY):
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Issue 18: the reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For
+# names the client; a request from anywhere else is counted by its socket address, so a client
+# reaching gunicorn directly cannot pick a new address per sign-in try (portal/client_address.py).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", ["127.0.0.0/8", "::1"])
+try:
+    [ipaddress.ip_network(proxy, strict=False) for proxy in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: TRUSTED_PROXIES: {exc}.") from None
 
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "es")
 LANGUAGES = [("es", "Español"), ("en", "English")]

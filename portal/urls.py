@@ -3,9 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
-from portal import pwa, views
+from portal import pwa, redirects, views
 
 urlpatterns = [
     path("", include("billing.urls_home")),
@@ -16,7 +15,7 @@ urlpatterns = [
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),
     path("offline/", pwa.offline, name="offline"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", redirects.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from portal.bench import cpu, load, report, seed, webhooks
+from portal.bench import cpu, load, report, seed, signin, webhooks
 from portal.bench.stack import (
     BASE_DIR,
     REDIS_URL,
@@ -288,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         run.warm()
         run.assets()
         run.webhooks()
+        run.results["signin"] = signin.signin_cpu()  # issue 18: PBKDF2 before, Argon2id now
+        logger.info("sign-in CPU: %s", run.results["signin"])
         run.results["run"] = report.machine(args, deployment, database, time.monotonic() - started)
         run.results["run"]["load_average_at_start"] = round(load_average, 2)
         report.write(run.results, args.out)

@@ -12,6 +12,7 @@ from pathlib import Path
 import django
 import gunicorn
 
+from portal.bench import signin
 from portal.bench.load import ms, percentile
 from portal.bench.stack import BASE_DIR, Database, Deployment
 
@@ -347,6 +348,8 @@ def markdown(r: dict) -> str:
     for phase, used in r["cpu"].items():
         lines.append(f"| {phase} | " + " | ".join(_n(used[n]) for n in names) + " |")
     lines += ["", *_cpu_shares(r["cpu"])]
+    if "signin" in r:
+        lines += signin.markdown(r["signin"])
     lines += [
         "",
         "## How it is measured",

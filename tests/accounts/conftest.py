@@ -50,8 +50,26 @@ def stable(html: bytes | str) -> str:
     return re.sub(r'nonce="[^"]*"', "", text)
 
 
+def sent_emails() -> list:
+    """The emails sent once the requests so far are committed and the task worker has run.
+
+    Each test runs inside one transaction that never commits, so the callbacks a request left
+    for its commit (the email's enqueueing) are run here, as the commit would run them."""
+    from django.db import connection
+
+    from tests.billing.payment_helpers import run_tasks
+
+    callbacks = [func for _sids, func, _robust in connection.run_on_commit]
+    connection.run_on_commit.clear()
+    for func in callbacks:
+        func()
+    run_tasks()
+    return mail.outbox
+
+
 def the_email():
     """The one email sent: (message, its plain-text link, its HTML)."""
+    sent_emails()
     assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
     message = mail.outbox[0]
     links = LINK.findall(message.body)

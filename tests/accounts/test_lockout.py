@@ -143,7 +143,7 @@ def test_ip_lock_lifts_after_the_cool_off(client, smartisp, subscriber, settings
 
 
 def test_behind_the_proxy_the_forwarded_client_address_is_locked(client, db, settings):
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
     for _ in range(5):
         attempt(client, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)

@@ -1,7 +1,7 @@
 """Password reset: the same email-link flow, for an account that already has a password."""
 
 from accounts.models import User
-from tests.accounts.conftest import link_path, mock_user, set_password, the_email
+from tests.accounts.conftest import link_path, mock_user, sent_emails, set_password, the_email
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "volcan-cotopaxi-5897"
@@ -94,6 +94,4 @@ def test_staff_account_gets_no_link(client, smartisp, db):
     response = client.post("/accounts/password-reset/", {"dni": "2100454590"})
 
     assert response["Location"] == "/accounts/password-reset/sent/"
-    from django.core import mail
-
-    assert mail.outbox == []
+    assert sent_emails() == []

@@ -1,0 +1,113 @@
+"""Every form field and query parameter fuzzed with hypothesis: whatever is sent (NUL bytes,
+line breaks, right-to-left overrides, 10,000 characters, unknown fields), no page answers 500.
+A 503 is allowed where it is the readable "SmartISP is unreachable" page."""
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing.models import PaymentStatus
+from tests.billing.payment_helpers import payment_make
+from tests.conftest import api, example, example_json
+from tests.support.conftest import OWN_TICKET_ID, ticket_body, tickets_body
+
+fuzz = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+# Anything a browser can send (lone surrogates cannot be encoded, so no client sends them).
+_chars = st.characters(blacklist_categories=("Cs",))
+values = st.one_of(
+    st.text(_chars, max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "\x00",
+            "a\x00b",
+            "\r\n",
+            "\u202e",
+            "../../etc/passwd",
+            "//evil.example/",
+            "javascript:alert(1)",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "99999999999999999999999999",
+            "-1",
+            "1e999",
+            "NaN",
+            "x" * 10_000,
+        ]
+    ),
+)
+extra_keys = st.sampled_from(["x", "page", "status", "next", "id", "csrfmiddlewaretoken"])
+
+SIGNED_IN = "signed-in"
+ANONYMOUS = "anonymous"
+# (who, method, path, the fields or parameters it reads)
+TARGETS = [
+    (ANONYMOUS, "post", "/accounts/login/", ["dni", "password", "remember", "next"]),
+    (ANONYMOUS, "get", "/accounts/login/", ["next"]),
+    (ANONYMOUS, "post", "/accounts/activate/", ["dni"]),
+    (ANONYMOUS, "post", "/accounts/password-reset/", ["dni"]),
+    (ANONYMOUS, "post", "/i18n/setlang/", ["language", "next"]),
+    (ANONYMOUS, "get", "/billing/return/sandbox/", ["id", "clientTransactionId", "session_id"]),
+    (ANONYMOUS, "get", "/billing/return/payphone/", ["id", "clientTransactionId"]),
+    (ANONYMOUS, "post", "/accounts/activate/MQ/set-password/", ["new_password1", "new_password2"]),
+    (SIGNED_IN, "get", "/accounts/login/", ["next"]),
+    (SIGNED_IN, "get", "/", ["status", "page"]),
+    (SIGNED_IN, "get", "/billing/invoices/", ["status", "page"]),
+    (SIGNED_IN, "get", "/billing/invoices/4624/", ["print"]),
+    (SIGNED_IN, "post", "/billing/invoices/4624/pay/", ["invoices"]),
+    (SIGNED_IN, "get", "/billing/payments/{reference}/", ["cancelled", "shown"]),
+    (SIGNED_IN, "post", "/accounts/profile/", ["old_password", "new_password1", "new_password2"]),
+    (SIGNED_IN, "get", "/support/tickets/", ["status", "page"]),
+    (SIGNED_IN, "get", "/support/tickets/new/", ["subject"]),
+    (
+        SIGNED_IN,
+        "post",
+        "/support/tickets/new/",
+        ["subject", "message", "type", "priority", "section", "submission_id"],
+    ),
+    (SIGNED_IN, "get", f"/support/tickets/{OWN_TICKET_ID}/", ["page"]),
+    (SIGNED_IN, "post", f"/support/tickets/{OWN_TICKET_ID}/reply/", ["message", "submission_id"]),
+    (SIGNED_IN, "post", f"/support/tickets/{OWN_TICKET_ID}/resolve/", ["confirm"]),
+]
+
+
+def _mock_smartisp(smartisp) -> None:
+    """SmartISP answering like the reference for client 1, whatever the query string."""
+
+    def any_query(path: str):
+        return re.compile(re.escape(api(path)) + r"(\?.*)?$")
+
+    smartisp.get(re.compile(re.escape(api("get-user/")) + ".*"), body=example("get-user"))
+    smartisp.get(any_query("InvoiceClientStatus3/1"), body=example("InvoiceClientStatus3"))
+    smartisp.get(any_query("InvoiceClientStatus1/1"), body=example("InvoiceClientStatus1"))
+    smartisp.get(any_query("clients"), body=example("clients"))
+    smartisp.get(any_query("plans"), body=example("plans"))
+    smartisp.get(any_query("tickets/meta"), json=example_json("tickets-meta"))
+    smartisp.get(any_query(f"tickets/{OWN_TICKET_ID}"), json=ticket_body())
+    smartisp.get(any_query("tickets"), json=tickets_body([]))
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path", "fields"), TARGETS, ids=[f"{t[1]} {t[2]}" for t in TARGETS]
+)
+def test_no_form_or_parameter_makes_a_server_error(
+    client, smartisp, subscriber, who, method, path, fields
+):
+    _mock_smartisp(smartisp)
+    if who == SIGNED_IN:
+        client.force_login(subscriber)
+    reference = payment_make(subscriber, PaymentStatus.PENDING).reference
+    url = path.format(reference=reference)
+    keys = st.one_of(st.sampled_from(fields), extra_keys) if fields else extra_keys
+
+    @fuzz
+    @given(data=st.dictionaries(keys, values, max_size=len(fields) + 2))
+    def probe(data):
+        response = getattr(client, method)(url, data)
+        assert response.status_code < 500 or response.status_code == 503, (url, data)
+
+    probe()
