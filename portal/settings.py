@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "support",
+    "transfers",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +248,35 @@ _gateway_origins = {
     "payphone": ["https://pay.payphonetodoesposible.com"],
     "stripe": ["https://checkout.stripe.com"],
 }.get(PAYMENT_GATEWAY, [])
+
+# Bank transfers and deposits (DESIGN.md sections 4 and 7). The provider's accounts, shown with
+# copy buttons: "Bank|type|number|holder;…". Receipts are kept through Django's default storage:
+# MEDIA_ROOT on disk, or an S3-compatible bucket (django-storages) with
+# MEDIA_STORAGE_URL=s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+# another store's address in MEDIA_STORAGE_ENDPOINT). Never served by the web server: MEDIA_URL is
+# routed nowhere; the portal's receipt view checks who asks.
+PORTAL_BANK_ACCOUNTS = envstr("PORTAL_BANK_ACCOUNTS", "")
+MEDIA_ROOT = envstr("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+MEDIA_STORAGE_URL = envstr("MEDIA_STORAGE_URL", "")
+if MEDIA_STORAGE_URL:
+    _media = urlsplit(MEDIA_STORAGE_URL)
+    if _media.scheme != "s3" or not _media.netloc:
+        raise SystemExit(
+            "Configuration error: MEDIA_STORAGE_URL must look like s3://bucket/prefix."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _media.netloc,
+            "location": _media.path.strip("/"),
+            "endpoint_url": envstr("MEDIA_STORAGE_ENDPOINT", "") or None,
+            "region_name": envstr("MEDIA_STORAGE_REGION", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
