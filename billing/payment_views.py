@@ -88,7 +88,7 @@ def payment_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     request,
                     _("The payment was declined. Nothing was charged; you can try again."),
                 )
-            return redirect("billing:invoice", payment.num_bill)
+            return redirect("billing:invoice", payment.num_bills[0])
         payment.refresh_from_db()
     shown = f"{payment.status}-{payment.attempts}"
     context = {"payment": payment, "S": S, "shown": shown}

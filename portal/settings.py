@@ -230,6 +230,12 @@ BENCH_BASELINE = envbool("BENCH_BASELINE", False)
 PAYMENT_GATEWAY = envstr("PAYMENT_GATEWAY", "sandbox")
 PAYMENT_WAY_TO_PAY = envstr("PAYMENT_WAY_TO_PAY", "")
 PAYMENT_CURRENCY = "USD"
+# Issue 14 (settlement and reconciler timings, seconds). A settlement worker holds a payment for
+# PAYMENT_SETTLE_CLAIM_SECONDS from each SmartISP write it starts: keep it well above
+# SMARTISP_TIMEOUT (a killed worker's payment waits that long for another). The reconciler
+# re-queues a settlement or refund overdue by PAYMENT_RECONCILE_GRACE_SECONDS.
+PAYMENT_SETTLE_CLAIM_SECONDS = envint("PAYMENT_SETTLE_CLAIM_SECONDS", 300)
+PAYMENT_RECONCILE_GRACE_SECONDS = envint("PAYMENT_RECONCILE_GRACE_SECONDS", 60)
 SANDBOX_GATEWAY_URL = envstr("SANDBOX_GATEWAY_URL", "http://127.0.0.1:8002").rstrip("/")
 SANDBOX_GATEWAY_SECRET = envstr("SANDBOX_GATEWAY_SECRET", "sandbox-secret")
 PAYPHONE_TOKEN = envstr("PAYPHONE_TOKEN", "")
