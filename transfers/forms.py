@@ -20,21 +20,19 @@ OLDEST_DAYS = 365
 REFERENCE_SHAPE = re.compile(r"[0-9A-Za-z][0-9A-Za-z .\-/#]*")
 
 
-class AmountField(forms.CharField):
+class AmountField(forms.Field):
     """Dollars and cents as people type them: "21.51", "21,51", "$21.51"."""
 
+    widget = forms.TextInput
     default_error_messages = {"invalid": _("Enter the amount in dollars, such as 21.51.")}
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(max_length=20, **kwargs)
-
     def to_python(self, value):
-        text = super().to_python(value).replace("$", "").replace(" ", "")
+        text = str(value or "").strip().replace("$", "").replace(" ", "")
         if not text:
             return None
         if "," in text and "." not in text:
             text = text.replace(",", ".")
-        if not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", text):
+        if len(text) > 15 or not re.fullmatch(r"\d{1,9}(\.\d{1,2})?", text):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             return Decimal(text).quantize(Decimal("0.01"))

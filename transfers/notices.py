@@ -22,10 +22,11 @@ DIGEST_AFTER = timedelta(days=1)
 
 
 def decision_notify(report_pk: int) -> str:
-    """Email the subscriber that their report was recorded or rejected (with the reason)."""
+    """Tell the subscriber their report was rejected, and why. (An approved report's notice is
+    the receipt settlement sends once SmartISP has recorded it: billing.payment_emails.)"""
     report = TransferReport.objects.select_related("user").get(pk=report_pk)
-    if report.status == TransferStatus.REVIEW:
-        return "not decided"
+    if report.status != TransferStatus.REJECTED:
+        return "not rejected"
     user = report.user
     sent = []
     with translation.override(user.language or settings.LANGUAGE_CODE):
@@ -35,8 +36,8 @@ def decision_notify(report_pk: int) -> str:
             "PORTAL_SUPPORT_CONTACT": settings.PORTAL_SUPPORT_CONTACT,
             "report_url": settings.PORTAL_URL + reverse("transfers:detail", args=[report.pk]),
         }
-        subject = render_to_string("transfers/email/decided_subject.txt", context).strip()
-        body = render_to_string("transfers/email/decided.txt", context)
+        subject = render_to_string("transfers/email/rejected_subject.txt", context).strip()
+        body = render_to_string("transfers/email/rejected.txt", context)
     if user.email:
         try:
             send_mail(subject, body, None, [user.email])

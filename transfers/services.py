@@ -126,7 +126,12 @@ def transfer_report(user: User, request: ReportRequest, receipt: Receipt) -> Tra
         user=user,
         client_id=user.smartisp_id,
         invoices=[
-            {"num_bill": i.num_bill, "invoice_id": i.id, "total": str(i.total_pay)}
+            {
+                "num_bill": i.num_bill,
+                "invoice_id": i.id,
+                "total": str(i.total_pay),
+                "due": i.expiration_date.isoformat() if i.expiration_date else None,
+            }
             for i in request.invoices
         ],
         bank=request.bank,
@@ -247,9 +252,13 @@ def transfer_decide(pk: int, decision: str, reason: str, by: User) -> Decided:
             report.decided_by = by
             report.decided_at = now
             report.save()
-            transaction.on_commit(lambda: tasks.transfer_notify.enqueue(report.pk))
+            if report.status == S.REJECTED:
+                # An approval's notice is the receipt settlement emails once SmartISP has it.
+                transaction.on_commit(lambda: tasks.transfer_notify.enqueue(report.pk))
     except handoff.InvoiceTaken:
         return Decided("invoice taken", TransferReport.objects.get(pk=pk))
+    except handoff.ReferenceTaken:
+        return Decided("duplicate", TransferReport.objects.get(pk=pk))
     except IntegrityError:
         # Another report with this bank and reference was approved at the same moment.
         return Decided("duplicate", TransferReport.objects.get(pk=pk))

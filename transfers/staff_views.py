@@ -7,8 +7,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -66,8 +66,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             level, text = OUTCOME_MESSAGES[decided.outcome]
             messages.add_message(request, level, text)
             if decided.outcome in ("approved", "rejected"):
-                return redirect(reverse("staff_transfers:queue"), status=303)
-            return redirect(reverse("staff_transfers:review", args=[report.pk]), status=303)
+                return HttpResponseRedirect(reverse("staff_transfers:queue"), status=303)
+            return HttpResponseRedirect(
+                reverse("staff_transfers:review", args=[report.pk]), status=303
+            )
         status = 400
     else:
         status = 200

@@ -10,7 +10,7 @@ from transfers import notices
 
 @task()
 def transfer_notify(report_pk: int) -> str:
-    """Tell the subscriber their report was recorded or rejected."""
+    """Tell the subscriber their report was rejected, and why."""
     return notices.decision_notify(report_pk)
 
 

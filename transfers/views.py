@@ -6,8 +6,8 @@ is the same 404 as an id that does not exist.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -56,7 +56,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                     status=400,
                 )
             messages.success(request, _("Thank you: your transfer was sent for review."))
-            return redirect(reverse("transfers:detail", args=[report.pk]), status=303)
+            return HttpResponseRedirect(reverse("transfers:detail", args=[report.pk]), status=303)
         return render(
             request, "transfers/new.html", {"form": form, "accounts": accounts}, status=400
         )

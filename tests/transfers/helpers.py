@@ -138,3 +138,27 @@ def report_make(user, *, status="review", reference="0012345", bank="Banco Pichi
     report.receipt.save("r.png", ContentFile(photo_bytes("PNG", (20, 20))), save=False)
     report.save()
     return report
+
+
+def invoice_answers(smartisp, *, paid=(), totals=None) -> None:
+    """What getInvoiceCliente answers for client 1's unpaid invoices 3112 and 4624 (the
+    reference's example body with their ids and totals), `paid` ones as paid."""
+    import copy
+
+    import responses
+
+    from tests.conftest import api, example_json
+
+    totals = {"3112": "330.00", "4624": "21.51", **(totals or {})}
+    for num_bill, invoice_id in (("3112", 0), ("4624", 4585)):
+        body = copy.deepcopy(example_json("getInvoiceCliente"))
+        status = "Pagada" if num_bill in paid else "No pagado"
+        body["estatus"] = status
+        body["BillCustomer"].update(
+            id=invoice_id,
+            num_bill=num_bill,
+            total_pay=totals[num_bill],
+            status=status,
+            paid_on="2026-12-01" if num_bill in paid else None,
+        )
+        smartisp.upsert(responses.GET, api(f"getInvoiceCliente/{num_bill}"), json=body)
