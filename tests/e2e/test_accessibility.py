@@ -39,8 +39,12 @@ SIGNED_IN = [
     "ticket",
     "new-ticket",
     "profile",
+    "transfer-new",
+    "transfer",
 ]
-PAGES = [*SIGNED_OUT, *SIGNED_IN]
+# Staff pages, seen signed in as a staff member (tests/e2e/test_transfer.py makes one).
+STAFF = ["staff-transfers", "staff-transfer"]
+PAGES = [*SIGNED_OUT, *SIGNED_IN, *STAFF]
 
 
 def _csrf(html: str) -> str:
@@ -87,6 +91,7 @@ def signed_in_paths(portal) -> dict[str, str]:
     ticket = re.search(r'href="/support/tickets/(\d+)/"', tickets).group(1)
 
     declined = _payment(portal, session, others[0], CARD_DECLINED)
+    transfer = _transfer_report(portal, session, others[0])
     receipt = _payment(portal, session, others[-1], CARD_SUCCEEDS)
     eventually(
         lambda: 'data-status="settled"' in session.get(portal.url + receipt, timeout=30).text,
@@ -104,21 +109,61 @@ def signed_in_paths(portal) -> dict[str, str]:
         "ticket": f"/support/tickets/{ticket}/",
         "new-ticket": "/support/tickets/new/",
         "profile": "/accounts/profile/",
+        "transfer-new": "/billing/transfers/new/",
+        "transfer": transfer,
+        "staff-transfers": "/staff/transfers/",
+        "staff-transfer": transfer.replace("/billing/transfers/", "/staff/transfers/"),
     }
 
 
-@pytest.fixture(scope="module")
-def contexts(browser, browser_context_args, signed_in_state):
-    """One context per (viewport, signed in or not), CSP bypassed so axe-core can be injected."""
-    made: dict[tuple[str, bool], BrowserContext] = {}
+def _transfer_report(portal, session, num_bill: str) -> str:
+    """Report a transfer of `num_bill` with a small PNG receipt, as the form posts it; its path."""
+    import io
+    from datetime import date, timedelta
 
-    def get(size: str, signed_in: bool) -> BrowserContext:
+    from PIL import Image
+
+    form_url = f"{portal.url}/billing/transfers/new/"
+    form = session.get(form_url, timeout=30).text
+    total = re.search(
+        rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
+    ).group(1)
+    receipt = io.BytesIO()
+    Image.new("RGB", (60, 80), (240, 240, 240)).save(receipt, format="PNG")
+    answer = session.post(
+        form_url,
+        data={
+            "csrfmiddlewaretoken": _csrf(form),
+            "invoices": num_bill,
+            "bank": "other",
+            "paid_on": (date.today() - timedelta(days=1)).isoformat(),
+            "amount": total,
+            "reference": f"A11Y-{num_bill}",
+        },
+        files={"receipt": ("r.png", receipt.getvalue(), "image/png")},
+        headers={"Referer": form_url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    return answer.headers["Location"]
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, browser_context_args, signed_in_state, portal):
+    """One context per (viewport, signed in or not), CSP bypassed so axe-core can be injected."""
+    from tests.e2e.test_transfer import staff_storage_state
+
+    made: dict[tuple[str, bool | str], BrowserContext] = {}
+    states = {True: signed_in_state, "staff": staff_storage_state(portal)}
+
+    def get(size: str, signed_in: bool | str) -> BrowserContext:
         if (size, signed_in) not in made:
             context = browser.new_context(
                 **{**browser_context_args, "viewport": VIEWPORTS.get(size.split("-")[0], NARROW)},
                 color_scheme="dark" if size.endswith("-dark") else "light",
                 bypass_csp=True,
-                storage_state=signed_in_state if signed_in else None,
+                storage_state=states.get(signed_in),
                 # The service worker would answer some requests itself; these tests look at pages.
                 service_workers="block",
             )
@@ -132,7 +177,7 @@ def contexts(browser, browser_context_args, signed_in_state):
 
 
 def _open(contexts, signed_in_paths, name: str, size: str):
-    signed_in = name in SIGNED_IN
+    signed_in = "staff" if name in STAFF else name in SIGNED_IN
     path = signed_in_paths[name] if signed_in else SIGNED_OUT[name]
     page = contexts(size, signed_in).new_page()
     response = page.goto(path)
