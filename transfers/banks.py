@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 
@@ -23,9 +24,13 @@ class BankAccount:
         return self.number
 
 
-def bank_accounts(raw: str | None = None) -> tuple[BankAccount, ...]:
+def bank_accounts() -> tuple[BankAccount, ...]:
     """The configured accounts; an entry without a bank and a number is skipped (and logged)."""
-    raw = settings.PORTAL_BANK_ACCOUNTS if raw is None else raw
+    return accounts_parse(settings.PORTAL_BANK_ACCOUNTS)
+
+
+@lru_cache(maxsize=8)
+def accounts_parse(raw: str) -> tuple[BankAccount, ...]:
     accounts = []
     for entry in raw.split(";"):
         if not entry.strip():

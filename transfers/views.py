@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.smartisp import cache
 from transfers import services
 from transfers.banks import bank_accounts
 from transfers.forms import TransferReportForm
@@ -28,6 +29,9 @@ RECEIPT_CSP = (
 @require_http_methods(["GET", "POST"])
 def transfer_new(request: HttpRequest) -> HttpResponse:
     """Report a transfer or deposit; 303 to its page. A refused field keeps the others typed."""
+    if request.method == "POST" and request.user.smartisp_id is not None:
+        # Decide on the invoices as SmartISP has them now, not as cached a minute ago.
+        cache.forget(request.user.smartisp_id)
     unpaid = services.reportable_invoices(request.user)
     accounts = bank_accounts()
     if request.method == "POST":

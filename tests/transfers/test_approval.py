@@ -194,3 +194,40 @@ def test_approving_twice_opens_one_payment(staff_client, subscriber, smartisp, c
     assert Payment.objects.count() == 1
     assert len(calls_to(smartisp, "pagar_factura")) == 2
     assert "already decided" in staff_client.get(again["Location"]).content.decode()
+
+
+def test_the_receipt_page_of_a_recorded_transfer_shows_it(
+    staff_client, client, subscriber, smartisp, clock
+):
+    report = report_make(subscriber, reference="BP-4455", paid_on=PAID_ON)
+    invoice_answers(smartisp)
+    pay_ok(smartisp)
+    approve(staff_client, report)
+    run_tasks()
+    client.force_login(subscriber)
+    reference = TransferReport.objects.get().payment.reference
+
+    response = client.get(f"/billing/payments/{reference}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-status="settled"' in page
+    assert "3112" in page and "4624" in page
+
+
+def test_a_card_payment_after_an_approval_opens_no_checkout(
+    staff_client, client, subscriber, smartisp, clock
+):
+    from tests.billing.payment_helpers import gateway_calls, invoice_lists
+
+    report = report_make(subscriber, paid_on=PAID_ON)
+    approve(staff_client, report)  # the worker has not recorded it yet
+    invoice_lists(smartisp)  # SmartISP still shows 4624 unpaid
+    client.force_login(subscriber)
+
+    response = client.post("/billing/invoices/4624/pay/")
+
+    assert response.status_code in (302, 303)
+    assert response["Location"] == "/billing/invoices/4624/"
+    assert gateway_calls(smartisp) == []
+    assert Payment.objects.count() == 1

@@ -196,3 +196,21 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_an_invoice_paid_since_the_form_was_opened_is_refused(subscriber_client, unpaid):
+    import copy
+
+    import responses
+
+    from tests.conftest import api, example_json
+
+    subscriber_client.get(URL)  # both invoices unpaid, and cached
+    still = copy.deepcopy(example_json("InvoiceClientStatus3"))
+    still["invoices"] = [i for i in still["invoices"] if i["num_bill"] != "4624"]
+    unpaid.upsert(responses.GET, api("InvoiceClientStatus3/1"), json=still)
+
+    response = subscriber_client.post(URL, report_data())
+
+    assert response.status_code == 400
+    assert "Choose among your unpaid invoices." in response.content.decode()
