@@ -175,6 +175,23 @@ def payments_in_progress(client_id: int) -> dict[int, Payment]:
     return found
 
 
+# The money for these is in: every page shows their invoices as paid (being recorded) at once.
+MONEY_IN = (S.CAPTURED, S.SETTLED)
+
+
+def invoices_paid_now(client_id: int | None) -> dict[int, Payment]:
+    """Invoice id -> the payment whose captured money covers it, whether or not SmartISP has
+    recorded it yet (DESIGN.md section 7, step 8). One query."""
+    if client_id is None:
+        return {}
+    items = (
+        PaymentInvoice.objects.filter(client_id=client_id, payment__status__in=MONEY_IN)
+        .select_related("payment")
+        .order_by("payment__created_at", "pk")
+    )
+    return {item.invoice_id: item.payment for item in items}
+
+
 def invoices_oldest_first(invoices: Iterable[Invoice]) -> list[Invoice]:
     """The order settlement records a payment's invoices in: the one due first, first."""
     return sorted(
@@ -686,6 +703,36 @@ def payment_cancel_return(payment: Payment) -> str:
         )
         return "cancelled" if moved else "unchanged"
     return outcome
+
+
+def payment_abandon(payment: Payment) -> str:
+    """The subscriber chose "start again": close the old checkout at the gateway so it can no
+    longer be paid, and cancel it here. "paid" when the gateway says it was paid after all (it
+    is captured now), else "cancelled" (or "unchanged" when it had moved on already).
+
+    A gateway that cannot expire it, or cannot be reached, does not keep the subscriber waiting:
+    should the old checkout be paid later, that capture is refunded (capture_superseded)."""
+    if payment.status not in UNFINISHED:
+        return "unchanged"
+    note = "the subscriber started again"
+    if payment.session_id and payment.gateway != TRANSFER_GATEWAY:
+        try:
+            get_gateway(payment.gateway).checkout_expire(checkout_ref(payment))
+            note += "; the checkout was expired at the gateway"
+        except GatewayError as exc:
+            logger.warning("payment %s: not expired: %s", payment.reference, exc.message)
+            try:
+                if payment_check(payment, source="start again") in ("captured", "duplicate"):
+                    return "paid"
+            except GatewayError:
+                pass
+            note += f"; the gateway did not expire the checkout ({exc.message})"
+    moved = payment_move(payment, S.CANCELLED, allowed_from=(S.CREATED, S.PENDING), note=note)
+    if moved is None and Payment.objects.get(pk=payment.pk).status != S.CANCELLED:
+        return "unchanged"
+    if moved is None:
+        payment_note(Payment.objects.get(pk=payment.pk), note)
+    return "cancelled"
 
 
 def payment_return(gateway: str, info: ReturnInfo) -> str:
