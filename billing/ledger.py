@@ -7,7 +7,7 @@ gateway calls are made outside any transaction.
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,11 @@ UNFINISHED = (S.CREATED, S.PENDING, S.CANCELLED)
 # The gateway name of payments that never had a checkout (bank transfers staff approved).
 TRANSFER_GATEWAY = "transfer"
 TRANSFER_WAY_TO_PAY = "Transferencia bancaria"
+# The note of a checkout the subscriber replaced ("start again"): it is not offered again.
+STARTED_AGAIN = "the subscriber started again"
+# How long a checkout left unpaid may still be paid at the gateway (Stripe's longest session;
+# the reconciler watches cancelled checkouts as long).
+CANCELLED_PAYABLE = timedelta(hours=24)
 # A browser coming back from the gateway makes the portal ask about these (and no others).
 RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
 
@@ -242,6 +247,8 @@ def payment_start(
             raise InvoiceAlreadyPaid("the invoice is paid")
         if not invoice.is_unpaid or invoice.total_pay <= 0:
             raise InvoiceNotPayable("the invoice cannot be paid online")
+    leftovers_expire(client_id, [i.id for i in invoices])
+    for invoice in invoices:
         existing = payment_in_progress(client_id, invoice.id)
         if existing is not None:
             raise PaymentInProgress(existing)
@@ -306,6 +313,27 @@ def payment_start(
         gateway_data=dict(checkout.data),
     )
     return moved or Payment.objects.get(pk=payment.pk)
+
+
+def leftovers_expire(client_id: int, invoice_ids: Sequence[int]) -> None:
+    """Before a new checkout of these invoices: close at the gateway the checkouts of them the
+    subscriber left (cancelled here, still payable there), so the money cannot come in twice.
+    One found paid meanwhile is captured now (and the new checkout is then refused)."""
+    since = timezone.now() - CANCELLED_PAYABLE
+    leftovers = (
+        Payment.objects.filter(
+            client_id=client_id,
+            status=S.CANCELLED,
+            session_id__isnull=False,
+            created_at__gte=since,
+            items__invoice_id__in=invoice_ids,
+        )
+        .exclude(gateway=TRANSFER_GATEWAY)
+        .exclude(transitions__note__startswith=STARTED_AGAIN)
+        .distinct()
+    )
+    for payment in leftovers:
+        payment_abandon(payment)
 
 
 def payment_create(
@@ -714,8 +742,9 @@ def payment_abandon(payment: Payment) -> str:
     should the old checkout be paid later, that capture is refunded (capture_superseded)."""
     if payment.status not in UNFINISHED:
         return "unchanged"
-    note = "the subscriber started again"
-    if payment.session_id and payment.gateway != TRANSFER_GATEWAY:
+    note = STARTED_AGAIN
+    closed_before = payment.transitions.filter(note__startswith=STARTED_AGAIN).exists()
+    if payment.session_id and payment.gateway != TRANSFER_GATEWAY and not closed_before:
         try:
             get_gateway(payment.gateway).checkout_expire(checkout_ref(payment))
             note += "; the checkout was expired at the gateway"
@@ -730,7 +759,7 @@ def payment_abandon(payment: Payment) -> str:
     moved = payment_move(payment, S.CANCELLED, allowed_from=(S.CREATED, S.PENDING), note=note)
     if moved is None and Payment.objects.get(pk=payment.pk).status != S.CANCELLED:
         return "unchanged"
-    if moved is None:
+    if moved is None and not closed_before:
         payment_note(Payment.objects.get(pk=payment.pk), note)
     return "cancelled"
 

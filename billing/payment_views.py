@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.gateways import GatewayError, UnknownGateway, get_gateway
 from billing.ledger import (
+    STARTED_AGAIN,
     UNFINISHED,
     InvoiceAlreadyPaid,
     PaymentInProgress,
@@ -204,7 +205,7 @@ def payment_can_continue(payment: Payment) -> bool:
         payment.status in UNFINISHED
         and bool(payment.checkout_url)
         and payment.created_at > timezone.now() - ABANDONED_AFTER
-        and not payment.transitions.filter(note__startswith="the subscriber started again").exists()
+        and not payment.transitions.filter(note__startswith=STARTED_AGAIN).exists()
     )
 
 

@@ -256,3 +256,21 @@ def test_a_late_capture_the_gateway_will_not_refund_goes_to_a_person(
     assert late.status == PaymentStatus.NEEDS_REVIEW
     assert "refund it by hand" in late.last_error
     assert calls_to(smartisp, "pagar_factura") == []
+
+
+def test_paying_again_after_leaving_a_checkout_closes_the_old_one_at_the_gateway(
+    subscriber_client, subscriber, lists
+):
+    # Left through the gateway's cancel link: cancelled here, still payable there.
+    left = payment_make(subscriber, PaymentStatus.CANCELLED, session_id="cs_left")
+    expire_answers(lists, left)
+    gateway_checkout(lists, session_id="cs_again")
+
+    response = subscriber_client.post("/billing/invoices/4624/pay/")
+
+    assert response.status_code == 303
+    expired = [c.request.url for c in gateway_calls(lists) if c.request.url.endswith("/expire")]
+    assert expired == [f"{GATEWAY}/checkout/sessions/cs_left/expire"]
+    # Asked once: the next checkout does not ask about it again.
+    subscriber_client.post(f"/billing/payments/{left.reference}/restart/")
+    assert len([c for c in gateway_calls(lists) if c.request.url.endswith("/expire")]) == 1
