@@ -7,7 +7,7 @@ gateway calls are made outside any transaction.
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,11 @@ UNFINISHED = (S.CREATED, S.PENDING, S.CANCELLED)
 # The gateway name of payments that never had a checkout (bank transfers staff approved).
 TRANSFER_GATEWAY = "transfer"
 TRANSFER_WAY_TO_PAY = "Transferencia bancaria"
+# The note of a checkout the subscriber replaced ("start again"): it is not offered again.
+STARTED_AGAIN = "the subscriber started again"
+# How long a checkout left unpaid may still be paid at the gateway (Stripe's longest session;
+# the reconciler watches cancelled checkouts as long).
+CANCELLED_PAYABLE = timedelta(hours=24)
 # A browser coming back from the gateway makes the portal ask about these (and no others).
 RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
 
@@ -175,6 +180,23 @@ def payments_in_progress(client_id: int) -> dict[int, Payment]:
     return found
 
 
+# The money for these is in: every page shows their invoices as paid (being recorded) at once.
+MONEY_IN = (S.CAPTURED, S.SETTLED)
+
+
+def invoices_paid_now(client_id: int | None) -> dict[int, Payment]:
+    """Invoice id -> the payment whose captured money covers it, whether or not SmartISP has
+    recorded it yet (DESIGN.md section 7, step 8). One query."""
+    if client_id is None:
+        return {}
+    items = (
+        PaymentInvoice.objects.filter(client_id=client_id, payment__status__in=MONEY_IN)
+        .select_related("payment")
+        .order_by("payment__created_at", "pk")
+    )
+    return {item.invoice_id: item.payment for item in items}
+
+
 def invoices_oldest_first(invoices: Iterable[Invoice]) -> list[Invoice]:
     """The order settlement records a payment's invoices in: the one due first, first."""
     return sorted(
@@ -225,6 +247,8 @@ def payment_start(
             raise InvoiceAlreadyPaid("the invoice is paid")
         if not invoice.is_unpaid or invoice.total_pay <= 0:
             raise InvoiceNotPayable("the invoice cannot be paid online")
+    leftovers_expire(client_id, [i.id for i in invoices])
+    for invoice in invoices:
         existing = payment_in_progress(client_id, invoice.id)
         if existing is not None:
             raise PaymentInProgress(existing)
@@ -289,6 +313,27 @@ def payment_start(
         gateway_data=dict(checkout.data),
     )
     return moved or Payment.objects.get(pk=payment.pk)
+
+
+def leftovers_expire(client_id: int, invoice_ids: Sequence[int]) -> None:
+    """Before a new checkout of these invoices: close at the gateway the checkouts of them the
+    subscriber left (cancelled here, still payable there), so the money cannot come in twice.
+    One found paid meanwhile is captured now (and the new checkout is then refused)."""
+    since = timezone.now() - CANCELLED_PAYABLE
+    leftovers = (
+        Payment.objects.filter(
+            client_id=client_id,
+            status=S.CANCELLED,
+            session_id__isnull=False,
+            created_at__gte=since,
+            items__invoice_id__in=invoice_ids,
+        )
+        .exclude(gateway=TRANSFER_GATEWAY)
+        .exclude(transitions__note__startswith=STARTED_AGAIN)
+        .distinct()
+    )
+    for payment in leftovers:
+        payment_abandon(payment)
 
 
 def payment_create(
@@ -686,6 +731,37 @@ def payment_cancel_return(payment: Payment) -> str:
         )
         return "cancelled" if moved else "unchanged"
     return outcome
+
+
+def payment_abandon(payment: Payment) -> str:
+    """The subscriber chose "start again": close the old checkout at the gateway so it can no
+    longer be paid, and cancel it here. "paid" when the gateway says it was paid after all (it
+    is captured now), else "cancelled" (or "unchanged" when it had moved on already).
+
+    A gateway that cannot expire it, or cannot be reached, does not keep the subscriber waiting:
+    should the old checkout be paid later, that capture is refunded (capture_superseded)."""
+    if payment.status not in UNFINISHED:
+        return "unchanged"
+    note = STARTED_AGAIN
+    closed_before = payment.transitions.filter(note__startswith=STARTED_AGAIN).exists()
+    if payment.session_id and payment.gateway != TRANSFER_GATEWAY and not closed_before:
+        try:
+            get_gateway(payment.gateway).checkout_expire(checkout_ref(payment))
+            note += "; the checkout was expired at the gateway"
+        except GatewayError as exc:
+            logger.warning("payment %s: not expired: %s", payment.reference, exc.message)
+            try:
+                if payment_check(payment, source="start again") in ("captured", "duplicate"):
+                    return "paid"
+            except GatewayError:
+                pass
+            note += f"; the gateway did not expire the checkout ({exc.message})"
+    moved = payment_move(payment, S.CANCELLED, allowed_from=(S.CREATED, S.PENDING), note=note)
+    if moved is None and Payment.objects.get(pk=payment.pk).status != S.CANCELLED:
+        return "unchanged"
+    if moved is None and not closed_before:
+        payment_note(Payment.objects.get(pk=payment.pk), note)
+    return "cancelled"
 
 
 def payment_return(gateway: str, info: ReturnInfo) -> str:

@@ -181,6 +181,18 @@ class Payment(LedgerModel):
     def num_bills(self) -> list[str]:
         return [item.num_bill for item in self.invoices()]
 
+    @property
+    def way_paid(self) -> str:
+        """How the subscriber paid, as SmartISP records it (the receipt says the same)."""
+        if self.way_to_pay:
+            return self.way_to_pay
+        from billing.gateways import UnknownGateway, get_gateway
+
+        try:
+            return get_gateway(self.gateway).way_to_pay
+        except UnknownGateway:
+            return self.gateway
+
 
 class ItemOutcome(models.TextChoices):
     """What became of one invoice of a payment in SmartISP."""
@@ -234,6 +246,8 @@ class PaymentInvoice(LedgerModel):
         verbose_name = _("invoice paid")
         verbose_name_plural = _("invoices paid")
         ordering = ["payment", "position"]
+        # Every page that shows a subscriber's invoices asks which of them a payment covers.
+        indexes = [models.Index(fields=["client_id", "invoice_id"], name="item_client_invoice")]
         constraints = [
             models.UniqueConstraint(fields=["payment", "position"], name="item_unique_position"),
             models.UniqueConstraint(fields=["payment", "invoice_id"], name="item_unique_invoice"),

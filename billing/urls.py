@@ -9,7 +9,11 @@ urlpatterns = [
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<str:num_bill>/", views.invoice_detail, name="invoice"),
     path("invoices/<str:num_bill>/pay/", payment_views.pay, name="pay"),
+    path("pay/", payment_views.pay_many, name="pay_many"),
     path("payments/<str:reference>/", payment_views.payment_detail, name="payment"),
+    path(
+        "payments/<str:reference>/restart/", payment_views.payment_restart, name="payment_restart"
+    ),
     path("webhooks/<str:gateway>/", webhooks.webhook, name="webhook"),
     path("return/<str:gateway>/", payment_views.gateway_return, name="return"),
 ]

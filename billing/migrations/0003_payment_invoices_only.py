@@ -28,6 +28,10 @@ class Migration(migrations.Migration):
                 verbose_name="invoice",
             ),
         ),
+        migrations.AddIndex(
+            model_name="paymentinvoice",
+            index=models.Index(fields=["client_id", "invoice_id"], name="item_client_invoice"),
+        ),
         migrations.AddConstraint(
             model_name="paymentinvoice",
             constraint=models.UniqueConstraint(fields=("payment", "position"), name="item_unique_position"),

@@ -203,11 +203,11 @@ def test_double_post_opens_one_checkout(subscriber_client, lists):
     second = subscriber_client.post(PAY_URL)
 
     assert first.status_code == 303
-    assert second.status_code == 302 and second["Location"] == "/billing/invoices/4624/"
+    payment = Payment.objects.get()
+    # The second tap lands on the first checkout's page: continue it, or start again.
+    assert second.status_code == 302
+    assert second["Location"] == f"/billing/payments/{payment.reference}/"
     assert len(gateway_calls(lists)) == 1
-    assert Payment.objects.count() == 1
-    messages = [str(m) for m in second.wsgi_request._messages]
-    assert "already under way" in messages[0]
 
 
 def test_the_database_allows_one_active_payment_per_invoice(subscriber):

@@ -4,15 +4,20 @@ the others, and the payment then goes to a person with the reason for each."""
 
 import copy
 import json
+import os
+import threading
 from decimal import Decimal
 
 import pytest
 import requests
 import responses
 from django.core import mail
+from django.db import connection
+from django.test import Client
 
 from billing.models import (
     AttemptKind,
+    GatewayEvent,
     ItemOutcome,
     PaymentStatus,
     SettlementAttempt,
@@ -21,10 +26,13 @@ from billing.settlement import payment_refund, payment_settle
 from tests.billing import payment_helpers
 from tests.billing.payment_helpers import (
     calls_to,
+    event_body,
+    gateway_session,
     invoice_body,
     payment_make,
     payment_of,
     run_tasks,
+    webhook_post,
 )
 from tests.conftest import api, example_json
 
@@ -224,3 +232,75 @@ def test_the_subscribers_lists_show_paid_invoices_without_waiting_for_the_cache(
     cache.unpaid_invoices(1)
 
     assert len(calls_to(smartisp, "InvoiceClientStatus3/1")) == 2
+
+
+# -- at the same moment (PostgreSQL) --------------------------------------------------------------
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not ON_POSTGRES,
+    reason="!!! SKIPPED: concurrent webhooks need PostgreSQL's row locks; set "
+    "DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> (CI does) !!!",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_webhooks_for_three_invoices_send_one_call_per_invoice(
+    subscriber, smartisp, clock
+):
+    from billing.webhooks import gateway_event_process
+
+    pending = payment_make(subscriber, PaymentStatus.PENDING, items=THREE)
+    gateway_session(smartisp, pending, "succeeded", amount=str(pending.amount))
+    invoice_reads(smartisp)
+    pagar_factura_answers(smartisp)
+    # The gateway delivers its event several times, and once more under a new event id.
+    bodies = [
+        event_body(pending, event_id="evt_a" if n % 2 else "evt_b", amount=str(pending.amount))
+        for n in range(10)
+    ]
+    start = threading.Barrier(10)
+    answers: list[int] = []
+
+    def deliver(body):
+        try:
+            start.wait()
+            answers.append(webhook_post(Client(), body).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 10
+    assert GatewayEvent.objects.count() == 2
+
+    # Ten workers at once, each processing both events and then settling.
+    events = list(GatewayEvent.objects.values_list("pk", flat=True))
+    start = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def work():
+        try:
+            start.wait()
+            for pk in events:
+                gateway_event_process(pk)
+            outcomes.append(payment_settle(pending.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run_tasks()  # the settlement the capture queued, should no worker above have got it
+
+    assert sorted(b["invoice_id"] for b in sent(smartisp)) == [4580, 4585, 4590]
+    payment = payment_of(pending)
+    assert payment.status == PaymentStatus.SETTLED
+    assert [i.outcome for i in payment.invoices()] == [ItemOutcome.RECORDED] * 3
+    assert SettlementAttempt.objects.filter(called=True).count() == 3

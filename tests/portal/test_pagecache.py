@@ -144,7 +144,7 @@ def test_a_payment_started_elsewhere_shows_on_the_next_view(
     # The subscriber pays from their phone; the ledger changes, SmartISP's answer does not.
     pending_payment(subscriber)
     page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
-    assert "A payment of this invoice is under way." in page
+    assert "You did not finish paying this invoice." in page
     assert "/billing/invoices/4624/pay/" not in page
 
 
@@ -157,7 +157,7 @@ def test_without_a_shared_cache_the_ledger_itself_is_asked(
     # Written the way another process's save looks from here: no signal in this process.
     pending_payment(subscriber, signals=False)
     page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
-    assert "A payment of this invoice is under way." in page
+    assert "You did not finish paying this invoice." in page
 
 
 def test_forgetting_the_subscriber_drops_their_kept_pages(subscriber_client, smartisp):
