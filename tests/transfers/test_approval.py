@@ -73,7 +73,8 @@ def test_the_subscriber_is_emailed_once_it_is_recorded(staff_client, subscriber,
     run_tasks()
 
     [receipt] = [m for m in mail.outbox if m.to == [subscriber.email]]
-    assert "3112, 4624" in receipt.body
+    assert "3112" in receipt.body and "4624" in receipt.body
+    assert "recorded" in receipt.body
 
 
 def test_the_status_page_says_recorded_once_settled(
