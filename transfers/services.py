@@ -252,9 +252,7 @@ def transfer_decide(pk: int, decision: str, reason: str, by: User) -> Decided:
             report.decided_by = by
             report.decided_at = now
             report.save()
-            if report.status == S.REJECTED:
-                # An approval's notice is the receipt settlement emails once SmartISP has it.
-                transaction.on_commit(lambda: tasks.transfer_notify.enqueue(report.pk))
+            outcome_notify(report, tasks)
     except handoff.InvoiceTaken:
         return Decided("invoice taken", TransferReport.objects.get(pk=pk))
     except handoff.ReferenceTaken:
@@ -264,6 +262,32 @@ def transfer_decide(pk: int, decision: str, reason: str, by: User) -> Decided:
         return Decided("duplicate", TransferReport.objects.get(pk=pk))
     logger.info("transfer report %s %s by staff %s", report.pk, report.status, by.pk)
     return Decided(report.status, report)
+
+
+def outcome_notify(report: TransferReport, tasks) -> None:
+    """Tell the subscriber, once the decision commits. With the phone channel installed
+    (messaging, issue 16) its subscriber_notify sends the decision on their channel; without it a
+    rejection is emailed by our own task (an approval's notice is then the receipt settlement
+    emails once SmartISP has it)."""
+    try:
+        from messaging.notify import TRANSFER_OUTCOME, subscriber_notify
+    except ImportError:
+        if report.status == S.REJECTED:
+            transaction.on_commit(lambda: tasks.transfer_notify.enqueue(report.pk))
+        return
+    from django.conf import settings
+    from django.urls import reverse
+
+    subscriber_notify(
+        report.user,
+        TRANSFER_OUTCOME,
+        {
+            "approved": report.status == S.APPROVED,
+            "reference": report.reference,
+            "reason": report.reason if report.status == S.REJECTED else "",
+            "report_url": settings.PORTAL_URL + reverse("transfers:detail", args=[report.pk]),
+        },
+    )
 
 
 def reports_overdue(older_than) -> list[TransferReport]:

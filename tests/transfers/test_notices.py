@@ -99,3 +99,34 @@ def test_the_worker_queues_the_digest_and_runs_it(subscriber):
     run_tasks()
 
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_with_the_phone_channel_the_decision_goes_through_subscriber_notify(
+    subscriber, staff, monkeypatch, decision
+):
+    """The contract messaging.notify documents (issue 16): kind "transfer_outcome" with approved,
+    reference, reason and report_url."""
+    import sys
+    import types
+
+    calls = []
+    fake = types.ModuleType("messaging.notify")
+    fake.TRANSFER_OUTCOME = "transfer_outcome"
+    fake.subscriber_notify = lambda user, kind, context: calls.append((user, kind, context))
+    monkeypatch.setitem(sys.modules, "messaging", types.ModuleType("messaging"))
+    monkeypatch.setitem(sys.modules, "messaging.notify", fake)
+    monkeypatch.setattr("transfers.handoff.transfer_payment_open", lambda report, by: None)
+    report = report_make(subscriber, reference="445566")
+
+    transfer_decide(report.pk, decision, "no money" if decision == "reject" else "", staff)
+
+    [(user, kind, context)] = calls
+    assert (user, kind) == (subscriber, "transfer_outcome")
+    assert context == {
+        "approved": decision == "approve",
+        "reference": "445566",
+        "reason": "no money" if decision == "reject" else "",
+        "report_url": f"http://testserver/billing/transfers/{report.pk}/",
+    }
+    assert queued() == []  # not emailed a second time by our own task
