@@ -16,6 +16,7 @@ from tests.e2e.browser import (
     axe_violations,
     eventually,
 )
+from tests.e2e.test_transfer import reporter_session
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +41,12 @@ SIGNED_IN = [
     "new-ticket",
     "profile",
     "transfer-new",
-    "transfer",
 ]
-# Staff pages, seen signed in as a staff member (tests/e2e/test_transfer.py makes one).
-STAFF = ["staff-transfers", "staff-transfer"]
-PAGES = [*SIGNED_OUT, *SIGNED_IN, *STAFF]
+# Seen as another account (tests/e2e/test_transfer.py makes them): a transfer report's page as
+# the subscriber who reported it (not the demo one: his invoices stay payable for the pay test),
+# the staff pages as a staff member.
+OTHER_ACCOUNTS = {"transfer": "reporter", "staff-transfers": "staff", "staff-transfer": "staff"}
+PAGES = [*SIGNED_OUT, *SIGNED_IN, *OTHER_ACCOUNTS]
 
 
 def _csrf(html: str) -> str:
@@ -82,7 +84,8 @@ def signed_in_paths(portal) -> dict[str, str]:
     """
     session = portal.session()
     dashboard = session.get(portal.url + "/", timeout=30).text
-    next_bill = re.search(r"/billing/invoices/(\d+)/pay/", dashboard).group(1)
+    # The next invoice: its own Pay form, or its link beside "pay everything" (issue 14).
+    next_bill = re.search(r"/billing/invoices/(\d+)/", dashboard).group(1)
     unpaid = session.get(portal.url + "/billing/invoices/?status=unpaid", timeout=30).text
     bills = list(dict.fromkeys(re.findall(r'href="/billing/invoices/(\d+)/"', unpaid)))
     others = [b for b in bills if b != next_bill]
@@ -91,7 +94,7 @@ def signed_in_paths(portal) -> dict[str, str]:
     ticket = re.search(r'href="/support/tickets/(\d+)/"', tickets).group(1)
 
     declined = _payment(portal, session, others[0], CARD_DECLINED)
-    transfer = _transfer_report(portal, session, others[0])
+    transfer = _transfer_report(portal, reporter_session(portal))
     receipt = _payment(portal, session, others[-1], CARD_SUCCEEDS)
     eventually(
         lambda: 'data-status="settled"' in session.get(portal.url + receipt, timeout=30).text,
@@ -116,8 +119,9 @@ def signed_in_paths(portal) -> dict[str, str]:
     }
 
 
-def _transfer_report(portal, session, num_bill: str) -> str:
-    """Report a transfer of `num_bill` with a small PNG receipt, as the form posts it; its path."""
+def _transfer_report(portal, session) -> str:
+    """Report a transfer of the first unpaid invoice with a small PNG receipt, as the form posts
+    it; its path."""
     import io
     from datetime import date, timedelta
 
@@ -125,6 +129,7 @@ def _transfer_report(portal, session, num_bill: str) -> str:
 
     form_url = f"{portal.url}/billing/transfers/new/"
     form = session.get(form_url, timeout=30).text
+    num_bill = re.search(r'name="invoices" value="(\d+)"', form).group(1)
     total = re.search(
         rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
     ).group(1)
@@ -152,10 +157,14 @@ def _transfer_report(portal, session, num_bill: str) -> str:
 @pytest.fixture(scope="module")
 def contexts(browser, browser_context_args, signed_in_state, portal):
     """One context per (viewport, signed in or not), CSP bypassed so axe-core can be injected."""
-    from tests.e2e.test_transfer import staff_storage_state
+    from tests.e2e.test_transfer import REPORTER_DNI, REPORTER_PASSWORD, staff_storage_state
 
     made: dict[tuple[str, bool | str], BrowserContext] = {}
-    states = {True: signed_in_state, "staff": staff_storage_state(portal)}
+    accounts = {
+        True: lambda: signed_in_state,
+        "staff": lambda: staff_storage_state(portal),
+        "reporter": lambda: portal.storage_state(REPORTER_DNI, REPORTER_PASSWORD),
+    }
 
     def get(size: str, signed_in: bool | str) -> BrowserContext:
         if (size, signed_in) not in made:
@@ -163,7 +172,7 @@ def contexts(browser, browser_context_args, signed_in_state, portal):
                 **{**browser_context_args, "viewport": VIEWPORTS.get(size.split("-")[0], NARROW)},
                 color_scheme="dark" if size.endswith("-dark") else "light",
                 bypass_csp=True,
-                storage_state=states.get(signed_in),
+                storage_state=accounts[signed_in]() if signed_in else None,
                 # The service worker would answer some requests itself; these tests look at pages.
                 service_workers="block",
             )
@@ -177,7 +186,7 @@ def contexts(browser, browser_context_args, signed_in_state, portal):
 
 
 def _open(contexts, signed_in_paths, name: str, size: str):
-    signed_in = "staff" if name in STAFF else name in SIGNED_IN
+    signed_in = OTHER_ACCOUNTS.get(name, name in SIGNED_IN)
     path = signed_in_paths[name] if signed_in else SIGNED_OUT[name]
     page = contexts(size, signed_in).new_page()
     response = page.goto(path)

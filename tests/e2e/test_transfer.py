@@ -42,6 +42,17 @@ def _manage(portal, *args: str) -> None:
     )
 
 
+# Subscriber (c): the accessibility suite reports one of his invoices, leaving everyone else's.
+REPORTER_DNI = "0603456789"
+REPORTER_PASSWORD = "carlos-e2e-pass-15"
+
+
+def reporter_session(portal):
+    """Subscriber (c)'s signed-in requests session (his portal account made first)."""
+    _manage(portal, "accounts_demo_user", "--dni", REPORTER_DNI, "--password", REPORTER_PASSWORD)
+    return portal.session(REPORTER_DNI, REPORTER_PASSWORD)
+
+
 def staff_storage_state(portal) -> dict:
     """A staff member's signed-in browser state (the account made as the README says)."""
     code = (
