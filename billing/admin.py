@@ -10,6 +10,7 @@ from billing.ledger import payment_settle_retry
 from billing.models import (
     GatewayEvent,
     Payment,
+    PaymentInvoice,
     PaymentStatus,
     PaymentTransition,
     SettlementAttempt,
@@ -32,6 +33,14 @@ class ReadOnlyAdminMixin:
         return [f.name for f in self.model._meta.fields]  # type: ignore[attr-defined]
 
 
+class ItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PaymentInvoice
+    extra = 0
+    can_delete = False
+    fields = ["position", "num_bill", "invoice_id", "amount", "outcome", "note", "recorded_at"]
+    ordering = ["position"]
+
+
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PaymentTransition
     extra = 0
@@ -44,7 +53,16 @@ class AttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SettlementAttempt
     extra = 0
     can_delete = False
-    fields = ["started_at", "finished_at", "kind", "invoice_status", "called", "outcome", "detail"]
+    fields = [
+        "started_at",
+        "finished_at",
+        "item",
+        "kind",
+        "invoice_status",
+        "called",
+        "outcome",
+        "detail",
+    ]
 
 
 class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -62,7 +80,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "amount",
         "currency",
-        "num_bill",
+        "invoice_numbers",
         "client_id",
         "dni",
         "gateway",
@@ -70,33 +88,45 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "settled_at",
     ]
-    list_filter = ["status", "gateway"]
+    list_filter = ["status", "source", "gateway"]
     search_fields = [
         "=reference",
         "user__dni",
-        "=num_bill",
+        "=items__num_bill",
         "=transaction_id",
         "=session_id",
     ]
     list_select_related = ["user"]
-    inlines = [TransitionInline, AttemptInline, EventInline]
+    inlines = [ItemInline, TransitionInline, AttemptInline, EventInline]
     actions = ["retry_settlement"]
     date_hierarchy = "created_at"
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest):
         # Payments that need a person come first, then the newest.
-        queryset = self.model._default_manager.get_queryset().annotate(
-            review_first=Case(
-                When(status=PaymentStatus.NEEDS_REVIEW, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
+        queryset = (
+            self.model._default_manager.get_queryset()
+            .prefetch_related("items")
+            .annotate(
+                review_first=Case(
+                    When(status=PaymentStatus.NEEDS_REVIEW, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
             )
         )
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest):
         return ["review_first", "-created_at"]
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        found, _duplicates = super().get_search_results(request, queryset, search_term)
+        return found.distinct(), False
+
+    @admin.display(description=_("invoices"))
+    def invoice_numbers(self, payment: Payment) -> str:
+        return ", ".join(payment.num_bills)
 
     @admin.display(description=_("DNI"), ordering="user__dni")
     def dni(self, payment: Payment) -> str:

@@ -6,8 +6,8 @@ gateway calls are made outside any transaction.
 """
 
 import logging
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,11 +30,16 @@ from billing.gateways import (
     get_gateway,
 )
 from billing.models import (
+    ACTIVE_STATUSES,
     IN_PROGRESS_STATUSES,
+    PROBLEM_OUTCOMES,
     AttemptKind,
     AttemptOutcome,
     GatewayEvent,
+    ItemOutcome,
     Payment,
+    PaymentInvoice,
+    PaymentSource,
     PaymentStatus,
     PaymentTransition,
 )
@@ -47,6 +52,16 @@ S = PaymentStatus
 # A capture is recorded from any state that has not already recorded one: a subscriber may pay
 # at the gateway after the portal gave the checkout up (cancelled) or after a declined card.
 CAPTURABLE = (S.CREATED, S.PENDING, S.CANCELLED, S.FAILED)
+# What a subscriber can leave unfinished: "continue" or "start again" (DESIGN.md section 7, step 7).
+UNFINISHED = (S.CREATED, S.PENDING, S.CANCELLED)
+# The gateway name of payments that never had a checkout (bank transfers staff approved).
+TRANSFER_GATEWAY = "transfer"
+TRANSFER_WAY_TO_PAY = "Transferencia bancaria"
+# The note of a checkout the subscriber replaced ("start again"): it is not offered again.
+STARTED_AGAIN = "the subscriber started again"
+# How long a checkout left unpaid may still be paid at the gateway (Stripe's longest session;
+# the reconciler watches cancelled checkouts as long).
+CANCELLED_PAYABLE = timedelta(hours=24)
 # A browser coming back from the gateway makes the portal ask about these (and no others).
 RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
 
@@ -61,6 +76,10 @@ class InvoiceAlreadyPaid(PaymentNotAllowed):
 
 class InvoiceNotPayable(PaymentNotAllowed):
     pass
+
+
+class PaymentDuplicate(PaymentNotAllowed):
+    """The same money (a transaction or bank reference) is already in the ledger."""
 
 
 class PaymentInProgress(PaymentNotAllowed):
@@ -95,6 +114,10 @@ def payment_move(
         for name, value in fields.items():
             setattr(row, name, value)
         row.save()
+        holds = to in ACTIVE_STATUSES
+        if holds != (before in ACTIVE_STATUSES):
+            # IntegrityError when another active payment covers one of its invoices.
+            PaymentInvoice.objects.filter(payment=row).update(holds=holds)
         PaymentTransition.objects.create(
             payment=row, from_status=before, to_status=to, note=note[:300], at=timezone.now()
         )
@@ -113,14 +136,13 @@ def payment_note(payment: Payment, note: str) -> None:
     )
 
 
-def writes_of_ours(payment: Payment, kind: str) -> bool:
-    """Whether a SmartISP write of this kind was sent for the payment and may have been applied
-    (succeeded, or its outcome was never known)."""
-    return (
-        payment.settlement_attempts.filter(kind=kind, called=True)
-        .exclude(outcome__in=[AttemptOutcome.REJECTED, AttemptOutcome.ERROR])
-        .exists()
-    )
+def writes_of_ours(payment: Payment, kind: str, item: PaymentInvoice | None = None) -> bool:
+    """Whether a SmartISP write of this kind was sent for the payment (for `item` only, when
+    given) and may have been applied (succeeded, or its outcome was never known)."""
+    attempts = payment.settlement_attempts.filter(kind=kind, called=True)
+    if item is not None:
+        attempts = attempts.filter(item=item)
+    return attempts.exclude(outcome__in=[AttemptOutcome.REJECTED, AttemptOutcome.ERROR]).exists()
 
 
 def local_date(moment: datetime):
@@ -132,12 +154,54 @@ def local_date(moment: datetime):
 
 
 def payment_in_progress(client_id: int, invoice_id: int) -> Payment | None:
-    return (
-        Payment.objects.filter(
-            client_id=client_id, invoice_id=invoice_id, status__in=IN_PROGRESS_STATUSES
+    """The newest payment covering the invoice that is under way, done, or with a person."""
+    item = (
+        PaymentInvoice.objects.filter(
+            client_id=client_id, invoice_id=invoice_id, payment__status__in=IN_PROGRESS_STATUSES
         )
-        .order_by("-created_at")
+        .select_related("payment")
+        .order_by("-payment__created_at", "-pk")
         .first()
+    )
+    return item.payment if item is not None else None
+
+
+def payments_in_progress(client_id: int) -> dict[int, Payment]:
+    """Invoice id -> the payment covering it that is under way, done or with a person (the
+    newest), for every invoice of the subscriber: one query for a whole page."""
+    found: dict[int, Payment] = {}
+    items = (
+        PaymentInvoice.objects.filter(client_id=client_id, payment__status__in=IN_PROGRESS_STATUSES)
+        .select_related("payment")
+        .order_by("payment__created_at", "pk")
+    )
+    for item in items:
+        found[item.invoice_id] = item.payment
+    return found
+
+
+# The money for these is in: every page shows their invoices as paid (being recorded) at once.
+MONEY_IN = (S.CAPTURED, S.SETTLED)
+
+
+def invoices_paid_now(client_id: int | None) -> dict[int, Payment]:
+    """Invoice id -> the payment whose captured money covers it, whether or not SmartISP has
+    recorded it yet (DESIGN.md section 7, step 8). One query."""
+    if client_id is None:
+        return {}
+    items = (
+        PaymentInvoice.objects.filter(client_id=client_id, payment__status__in=MONEY_IN)
+        .select_related("payment")
+        .order_by("payment__created_at", "pk")
+    )
+    return {item.invoice_id: item.payment for item in items}
+
+
+def invoices_oldest_first(invoices: Iterable[Invoice]) -> list[Invoice]:
+    """The order settlement records a payment's invoices in: the one due first, first."""
+    return sorted(
+        invoices,
+        key=lambda i: (i.expiration_date or i.release_date or i.period or date.max, i.id),
     )
 
 
@@ -165,53 +229,66 @@ def payments_stamp(client_id: int) -> tuple[int, datetime | None]:
     return count, last
 
 
-def payment_start(user: User, invoice: Invoice, *, gateway_name: str | None = None) -> Payment:
-    """Open a checkout for the whole unpaid `invoice`; the payment comes back `pending` with the
-    URL to send the browser to. Raises PaymentNotAllowed or GatewayError (the payment is then
-    `failed`: it never reached the gateway, and the subscriber can try again)."""
-    if invoice.is_paid:
-        raise InvoiceAlreadyPaid("the invoice is paid")
-    if not invoice.is_unpaid or invoice.total_pay <= 0:
-        raise InvoiceNotPayable("the invoice cannot be paid online")
+def payment_start(
+    user: User, invoices: Invoice | Sequence[Invoice], *, gateway_name: str | None = None
+) -> Payment:
+    """Open one checkout for the whole of each unpaid invoice in `invoices` (their sum); the
+    payment comes back `pending` with the URL to send the browser to. Raises PaymentNotAllowed or
+    GatewayError (the payment is then `failed`: it never reached the gateway, and the subscriber
+    can try again)."""
+    invoices = invoices_oldest_first([invoices] if isinstance(invoices, Invoice) else invoices)
+    if not invoices:
+        raise InvoiceNotPayable("no invoice to pay")
     client_id = user.smartisp_id
     if client_id is None:
         raise InvoiceNotPayable("the account has no SmartISP client")
-    existing = payment_in_progress(client_id, invoice.id)
-    if existing is not None:
-        raise PaymentInProgress(existing)
+    for invoice in invoices:
+        if invoice.is_paid:
+            raise InvoiceAlreadyPaid("the invoice is paid")
+        if not invoice.is_unpaid or invoice.total_pay <= 0:
+            raise InvoiceNotPayable("the invoice cannot be paid online")
+    leftovers_expire(client_id, [i.id for i in invoices])
+    for invoice in invoices:
+        existing = payment_in_progress(client_id, invoice.id)
+        if existing is not None:
+            raise PaymentInProgress(existing)
     gateway = get_gateway(gateway_name)
     try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                user=user,
-                client_id=client_id,
-                invoice_id=invoice.id,
-                num_bill=invoice.num_bill,
-                amount=invoice.total_pay,
-                currency=settings.PAYMENT_CURRENCY,
-                gateway=gateway.name,
-                status=S.CREATED,
-            )
-            PaymentTransition.objects.create(
-                payment=payment, to_status=S.CREATED, note="pay button", at=timezone.now()
-            )
+        payment = payment_create(
+            user,
+            invoices,
+            gateway=gateway.name,
+            status=S.CREATED,
+            way_to_pay=gateway.way_to_pay,
+            note="pay button",
+        )
     except IntegrityError:
         # A second tap got here at the same moment: the database let only one through.
-        raise PaymentInProgress(payment_in_progress(client_id, invoice.id)) from None
+        raise PaymentInProgress(
+            next(
+                filter(None, (payment_in_progress(client_id, i.id) for i in invoices)),
+                None,
+            )
+        ) from None
 
     page = settings.PORTAL_URL + reverse("billing:payment", args=[payment.reference])
+    numbers = ", ".join(i.num_bill for i in invoices)
     request = CheckoutRequest(
         reference=payment.reference,
         amount=payment.amount,
         currency=payment.currency,
-        description=gettext("%(portal)s: invoice %(num_bill)s")
-        % {"portal": settings.PORTAL_NAME, "num_bill": invoice.num_bill},
+        description=(
+            gettext("%(portal)s: invoice %(num_bill)s")
+            if len(invoices) == 1
+            else gettext("%(portal)s: invoices %(num_bill)s")
+        )
+        % {"portal": settings.PORTAL_NAME, "num_bill": numbers},
         success_url=page,
         cancel_url=page + "?cancelled=1",
         webhook_url=settings.PORTAL_URL + reverse("billing:webhook", args=[gateway.name]),
-        # The invoice's own IVA split, as SmartISP computes it (records.Invoice).
-        taxed_base=invoice.subtotal if invoice.iva_rate else Decimal(0),
-        tax=invoice.iva_amount,
+        # The invoices' own IVA split, as SmartISP computes it (records.Invoice).
+        taxed_base=sum((i.subtotal for i in invoices if i.iva_rate), Decimal(0)),
+        tax=sum((i.iva_amount for i in invoices), Decimal(0)),
     )
     try:
         checkout = gateway.checkout_start(request)
@@ -236,6 +313,129 @@ def payment_start(user: User, invoice: Invoice, *, gateway_name: str | None = No
         gateway_data=dict(checkout.data),
     )
     return moved or Payment.objects.get(pk=payment.pk)
+
+
+def leftovers_expire(client_id: int, invoice_ids: Sequence[int]) -> None:
+    """Before a new checkout of these invoices: close at the gateway the checkouts of them the
+    subscriber left (cancelled here, still payable there), so the money cannot come in twice.
+    One found paid meanwhile is captured now (and the new checkout is then refused)."""
+    since = timezone.now() - CANCELLED_PAYABLE
+    leftovers = (
+        Payment.objects.filter(
+            client_id=client_id,
+            status=S.CANCELLED,
+            session_id__isnull=False,
+            created_at__gte=since,
+            items__invoice_id__in=invoice_ids,
+        )
+        .exclude(gateway=TRANSFER_GATEWAY)
+        .exclude(transitions__note__startswith=STARTED_AGAIN)
+        .distinct()
+    )
+    for payment in leftovers:
+        payment_abandon(payment)
+
+
+def payment_create(
+    user: User,
+    invoices: Sequence[Invoice],
+    *,
+    gateway: str,
+    status: str,
+    note: str,
+    **fields: Any,
+) -> Payment:
+    """The ledger rows of a new payment of `invoices` (oldest first), each for its whole
+    total_pay, in one transaction. IntegrityError when another active payment covers one."""
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            user=user,
+            client_id=user.smartisp_id,
+            amount=sum((i.total_pay for i in invoices), Decimal("0.00")),
+            currency=settings.PAYMENT_CURRENCY,
+            gateway=gateway,
+            status=status,
+            **fields,
+        )
+        PaymentInvoice.objects.bulk_create(
+            PaymentInvoice(
+                payment=payment,
+                position=position,
+                client_id=user.smartisp_id,
+                invoice_id=invoice.id,
+                num_bill=invoice.num_bill,
+                amount=invoice.total_pay,
+                holds=status in ACTIVE_STATUSES,
+            )
+            for position, invoice in enumerate(invoices)
+        )
+        PaymentTransition.objects.create(
+            payment=payment, to_status=status, note=note[:300], at=timezone.now()
+        )
+    return payment
+
+
+def payment_received(
+    user: User,
+    invoices: Sequence[Invoice],
+    *,
+    source: str,
+    way_to_pay: str,
+    id_pago: str,
+    paid_on: date,
+    note: str,
+) -> Payment:
+    """Money that came in without a checkout (a bank transfer staff approved): a `captured`
+    payment of `invoices`, each for its whole current total_pay, settled by the same settlement
+    as a card payment (`id_pago` and `way_to_pay` go to pagar_factura, `paid_on` is its `date`).
+
+    Raises PaymentInProgress when another payment covers one of the invoices, PaymentDuplicate
+    when `id_pago` was recorded before, InvoiceNotPayable when an invoice is not unpaid."""
+    client_id = user.smartisp_id
+    if client_id is None or not invoices or not id_pago.strip():
+        raise InvoiceNotPayable("nothing to record")
+    invoices = invoices_oldest_first(invoices)
+    for invoice in invoices:
+        if not invoice.is_unpaid or invoice.total_pay <= 0:
+            raise InvoiceNotPayable(f"invoice {invoice.num_bill} is not unpaid")
+    gateway = TRANSFER_GATEWAY if source == PaymentSource.TRANSFER else source
+    if Payment.objects.filter(gateway=gateway, transaction_id=id_pago.strip()).exists():
+        raise PaymentDuplicate(f"{id_pago} is already recorded")
+    now = timezone.now()
+    total = sum((i.total_pay for i in invoices), Decimal("0.00"))
+    try:
+        with transaction.atomic():
+            payment = payment_create(
+                user,
+                invoices,
+                gateway=gateway,
+                status=S.CAPTURED,
+                note=note,
+                source=source,
+                way_to_pay=way_to_pay,
+                paid_on=paid_on,
+                transaction_id=id_pago.strip(),
+                captured_amount=total,
+                captured_currency=settings.PAYMENT_CURRENCY,
+                captured_at=now,
+                next_attempt_at=now,
+            )
+            settlement_enqueue(payment.pk)
+    except IntegrityError:
+        if Payment.objects.filter(gateway=gateway, transaction_id=id_pago.strip()).exists():
+            raise PaymentDuplicate(f"{id_pago} is already recorded") from None
+        raise PaymentInProgress(
+            next(filter(None, (payment_in_progress(client_id, i.id) for i in invoices)), None)
+        ) from None
+    return payment
+
+
+def settlement_enqueue(pk: int) -> None:
+    """Queue the payment's settlement. Called inside the transaction that captures it: the
+    database queue (django-tasks-db) commits the task with the capture, or neither."""
+    from billing import tasks
+
+    tasks.payment_settle.enqueue(pk)
 
 
 # -- what the gateway says ---------------------------------------------------------------------
@@ -317,6 +517,14 @@ def payment_sync(
         return "failed" if moved else "unchanged"
     if status.state is CheckoutState.REFUNDED:
         return payment_refund_request(payment, source=source)
+    if status.state is CheckoutState.EXPIRED:
+        moved = payment_move(
+            payment,
+            S.CANCELLED,
+            allowed_from=(S.CREATED, S.PENDING),
+            note=f"the checkout expired at the gateway ({source})",
+        )
+        return "cancelled" if moved else "unchanged"
     return "open"
 
 
@@ -330,9 +538,8 @@ def payment_capture(
     mismatch: str = "",
     source: str = "",
 ) -> str:
-    """Record money the gateway captured, once; queue settlement (or ask a person to look)."""
-    from billing import tasks
-
+    """Record money the gateway captured, once; queue settlement (or ask a person to look, or
+    give the money back when another payment already covers its invoices)."""
     if not transaction_id:
         return payment_review(
             payment, "the gateway reports a capture without a transaction id", CAPTURABLE
@@ -356,15 +563,68 @@ def payment_capture(
                 **fields,
             )
             if moved is not None:
-                # Same transaction as the capture: the task exists exactly when the capture does.
-                tasks.payment_settle.enqueue(moved.pk)
+                settlement_enqueue(moved.pk)
     except IntegrityError:
-        # Another payment of this invoice is active, or holds this transaction id: either way
-        # money came in twice and someone has to refund one of them.
-        return capture_review(
-            payment, "captured while another payment of this invoice is active: refund one", fields
-        )
+        if (
+            Payment.objects.filter(gateway=payment.gateway, transaction_id=transaction_id)
+            .exclude(pk=payment.pk)
+            .exists()
+        ):
+            return capture_review(payment, "the transaction id is another payment's", fields)
+        # Another payment covers its invoices (the subscriber started again and paid that one,
+        # or paid this old checkout after all): this money goes back, SmartISP never hears of it.
+        return capture_superseded(payment, fields, source=source)
     return "captured" if moved else "duplicate"
+
+
+def capture_superseded(payment: Payment, fields: dict[str, Any], *, source: str) -> str:
+    """A capture of a checkout whose invoices another payment covers: refund it at the gateway
+    (on the task worker), or ask a person when the gateway cannot."""
+    from billing import tasks
+
+    with transaction.atomic():
+        moved = payment_move(
+            payment,
+            S.REFUNDING,
+            allowed_from=CAPTURABLE,
+            note=f"captured ({source}) while another payment covers its invoices: refunding"[:300],
+            next_attempt_at=timezone.now(),
+            refund_requested_at=timezone.now(),
+            **fields,
+        )
+        if moved is not None:
+            tasks.payment_gateway_refund.enqueue(moved.pk)
+    return "refunding" if moved else "duplicate"
+
+
+def payment_gateway_refund(pk: int) -> str:
+    """Give a superseded capture back through its gateway (DESIGN.md section 7, step 7). The
+    gateway's refund event then marks it refunded; a gateway that cannot refund sends it to a
+    person; one that cannot answer now is asked again by the reconciler."""
+    payment = Payment.objects.get(pk=pk)
+    if payment.status != S.REFUNDING:
+        return "unchanged"
+    try:
+        get_gateway(payment.gateway).payment_refund(checkout_ref(payment))
+    except GatewayError as exc:
+        if exc.retryable:
+            logger.warning("payment %s: refund not made yet: %s", payment.reference, exc.message)
+            Payment.objects.filter(pk=pk, status=S.REFUNDING).update(
+                last_error=exc.message[:1000], updated_at=timezone.now()
+            )
+            return "retry"
+        return payment_review(
+            payment,
+            f"captured after its invoices were paid, and the gateway refused the refund "
+            f"({exc.message}): refund it by hand",
+            (S.REFUNDING,),
+        )
+    payment_note(Payment.objects.get(pk=pk), "refund asked of the gateway")
+    # The gateway's own answer decides (its refund event says the same, later).
+    try:
+        return payment_check(Payment.objects.get(pk=pk), source="refund")
+    except GatewayError:
+        return "refund asked"
 
 
 def capture_review(payment: Payment, reason: str, fields: dict[str, Any]) -> str:
@@ -428,6 +688,7 @@ def payment_refund_request(payment: Payment, *, source: str = "") -> str:
                 S.REFUNDED,
                 allowed_from=(
                     S.CREATED, S.PENDING, S.CANCELLED, S.FAILED, S.CAPTURED, S.NEEDS_REVIEW,
+                    S.REFUNDING,
                 ),
                 note=f"refunded at the gateway ({source}); SmartISP never had it",
                 refund_requested_at=now,
@@ -472,6 +733,37 @@ def payment_cancel_return(payment: Payment) -> str:
     return outcome
 
 
+def payment_abandon(payment: Payment) -> str:
+    """The subscriber chose "start again": close the old checkout at the gateway so it can no
+    longer be paid, and cancel it here. "paid" when the gateway says it was paid after all (it
+    is captured now), else "cancelled" (or "unchanged" when it had moved on already).
+
+    A gateway that cannot expire it, or cannot be reached, does not keep the subscriber waiting:
+    should the old checkout be paid later, that capture is refunded (capture_superseded)."""
+    if payment.status not in UNFINISHED:
+        return "unchanged"
+    note = STARTED_AGAIN
+    closed_before = payment.transitions.filter(note__startswith=STARTED_AGAIN).exists()
+    if payment.session_id and payment.gateway != TRANSFER_GATEWAY and not closed_before:
+        try:
+            get_gateway(payment.gateway).checkout_expire(checkout_ref(payment))
+            note += "; the checkout was expired at the gateway"
+        except GatewayError as exc:
+            logger.warning("payment %s: not expired: %s", payment.reference, exc.message)
+            try:
+                if payment_check(payment, source="start again") in ("captured", "duplicate"):
+                    return "paid"
+            except GatewayError:
+                pass
+            note += f"; the gateway did not expire the checkout ({exc.message})"
+    moved = payment_move(payment, S.CANCELLED, allowed_from=(S.CREATED, S.PENDING), note=note)
+    if moved is None and Payment.objects.get(pk=payment.pk).status != S.CANCELLED:
+        return "unchanged"
+    if moved is None and not closed_before:
+        payment_note(Payment.objects.get(pk=payment.pk), note)
+    return "cancelled"
+
+
 def payment_return(gateway: str, info: ReturnInfo) -> str:
     """A browser came back through /billing/return/<gateway>/ with what the gateway put on its
     way (PayPhone: its transaction id, which must be confirmed within 5 minutes or the payment is
@@ -510,9 +802,8 @@ def gateway_data_keep(payment: Payment, data: Mapping[str, Any]) -> None:
 
 
 def payment_settle_retry(payment: Payment, *, by: str) -> bool:
-    """An operator's "retry settlement" of a needs_review payment whose capture is sound."""
-    from billing import tasks
-
+    """An operator's "retry settlement" of a needs_review payment whose capture is sound: its
+    invoices not recorded yet are read again and recorded; those recorded stay as they are."""
     if (
         payment.status != S.NEEDS_REVIEW
         or not payment.transaction_id
@@ -522,17 +813,24 @@ def payment_settle_retry(payment: Payment, *, by: str) -> bool:
         or payment.captured_currency != payment.currency
     ):
         return False
-    with transaction.atomic():
-        moved = payment_move(
-            payment,
-            S.CAPTURED,
-            allowed_from=(S.NEEDS_REVIEW,),
-            note=f"settlement retry requested by {by}",
-            next_attempt_at=timezone.now(),
-            claimed_until=None,
-            claim_token="",
-            last_error="",
-        )
-        if moved is not None:
-            tasks.payment_settle.enqueue(moved.pk)
+    try:
+        with transaction.atomic():
+            moved = payment_move(
+                payment,
+                S.CAPTURED,
+                allowed_from=(S.NEEDS_REVIEW,),
+                note=f"settlement retry requested by {by}",
+                next_attempt_at=timezone.now(),
+                claimed_until=None,
+                claim_token="",
+                last_error="",
+            )
+            if moved is not None:
+                PaymentInvoice.objects.filter(payment=moved, outcome__in=PROBLEM_OUTCOMES).update(
+                    outcome=ItemOutcome.PENDING, note=""
+                )
+                settlement_enqueue(moved.pk)
+    except IntegrityError:
+        # Another payment covers one of its invoices now: nothing to retry.
+        return False
     return moved is not None

@@ -1,8 +1,11 @@
-"""The payment ledger (DESIGN.md section 7): checkouts, gateway events, settlement attempts.
+"""The payment ledger (DESIGN.md section 7): payments, the invoices each covers, gateway events,
+settlement attempts.
 
-Nothing here is ever deleted and every change of a payment's status leaves a PaymentTransition.
-Exactly-once rests on the database: unique gateway event ids, unique transaction ids, at most one
-active payment per invoice, and claims taken with conditional UPDATEs (see billing/settlement.py).
+A payment is money that came in once (a gateway checkout, or a bank transfer staff approved); it
+covers one or more invoices (PaymentInvoice), each recorded in SmartISP on its own. Nothing here is
+ever deleted and every change of a payment's status leaves a PaymentTransition. Exactly-once rests
+on the database: unique gateway event ids, unique transaction ids, at most one active payment per
+invoice, and claims taken with conditional UPDATEs (see billing/settlement.py).
 """
 
 import secrets
@@ -50,7 +53,17 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled")
     NEEDS_REVIEW = "needs_review", _("needs review")
+    # Captured although another payment already holds its invoices (a superseded checkout
+    # paid late): the money goes back through the gateway, SmartISP never hears of it.
+    REFUNDING = "refunding", _("being returned")
     REFUNDED = "refunded", _("refunded")
+
+
+class PaymentSource(models.TextChoices):
+    """How the money came in. Every source settles through the same settlement."""
+
+    CHECKOUT = "checkout", _("online checkout")
+    TRANSFER = "transfer", _("bank transfer or deposit")
 
 
 # At most one of these per invoice: a double tap, or a second tab, can never open a second checkout
@@ -74,7 +87,8 @@ FINAL_STATUSES = (
 
 
 class Payment(LedgerModel):
-    """One attempt to pay one invoice in full through one gateway checkout."""
+    """Money for one or more of a subscriber's invoices, each in full: one gateway checkout, or
+    one approved bank transfer (source). Its invoices are `items`, oldest first."""
 
     reference = models.CharField(
         _("reference"), max_length=40, unique=True, default=reference_new, editable=False
@@ -86,8 +100,13 @@ class Payment(LedgerModel):
         related_name="payments",
     )
     client_id = models.PositiveBigIntegerField(_("SmartISP client id"), db_index=True)
-    invoice_id = models.BigIntegerField(_("SmartISP invoice id"))  # 0 is a real id
-    num_bill = models.CharField(_("invoice number"), max_length=40, db_index=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=PaymentSource.choices, default=PaymentSource.CHECKOUT
+    )
+    # SmartISP's way_to_pay for this payment; blank: the gateway's label (Gateway.way_to_pay).
+    way_to_pay = models.CharField(_("way to pay"), max_length=40, blank=True)
+    # The day the subscriber paid, when it is not the capture's (a transfer made days before).
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     gateway = models.CharField(_("gateway"), max_length=20)
@@ -140,11 +159,6 @@ class Payment(LedgerModel):
                 condition=Q(transaction_id__isnull=False),
                 name="payment_unique_gateway_transaction",
             ),
-            models.UniqueConstraint(
-                fields=["client_id", "invoice_id"],
-                condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
-                name="payment_one_active_per_invoice",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -156,8 +170,100 @@ class Payment(LedgerModel):
 
     @property
     def settle_amount(self):
-        """What settlement records in SmartISP: the amount the gateway captured."""
+        """What the gateway captured (settlement records each invoice's share of it)."""
         return self.captured_amount if self.captured_amount is not None else self.amount
+
+    def invoices(self) -> list["PaymentInvoice"]:
+        """The invoices covered, oldest first (prefetched `items` are used when present)."""
+        return sorted(self.items.all(), key=lambda item: item.position)
+
+    @property
+    def num_bills(self) -> list[str]:
+        return [item.num_bill for item in self.invoices()]
+
+    @property
+    def way_paid(self) -> str:
+        """How the subscriber paid, as SmartISP records it (the receipt says the same)."""
+        if self.way_to_pay:
+            return self.way_to_pay
+        from billing.gateways import UnknownGateway, get_gateway
+
+        try:
+            return get_gateway(self.gateway).way_to_pay
+        except UnknownGateway:
+            return self.gateway
+
+
+class ItemOutcome(models.TextChoices):
+    """What became of one invoice of a payment in SmartISP."""
+
+    PENDING = "pending", _("not recorded yet")
+    RECORDED = "recorded", _("recorded (pagar_factura)")
+    CONFIRMED = "confirmed", _("recorded, confirmed by the invoice's status")
+    REFUSED = "refused", _("refused by SmartISP")
+    PAID_ELSEWHERE = "paid_elsewhere", _("already paid another way")
+    TOTAL_CHANGED = "total_changed", _("its total changed")
+    NOT_MATCHED = "not_matched", _("not found in SmartISP")
+    REFUNDED = "refunded", _("removed again (DeleteIvoicePay)")
+
+
+# Outcomes after which the invoice is paid in SmartISP by this payment.
+RECORDED_OUTCOMES = (ItemOutcome.RECORDED, ItemOutcome.CONFIRMED)
+# Outcomes a person must look at: the invoice was not recorded, and the money is ours to return.
+PROBLEM_OUTCOMES = (
+    ItemOutcome.REFUSED,
+    ItemOutcome.PAID_ELSEWHERE,
+    ItemOutcome.TOTAL_CHANGED,
+    ItemOutcome.NOT_MATCHED,
+)
+
+
+class PaymentInvoice(LedgerModel):
+    """One invoice a payment covers, for its full total as it was when the checkout opened (its
+    share of the payment), and what became of it in SmartISP.
+
+    `holds` mirrors whether the payment is active (ACTIVE_STATUSES); billing.ledger.payment_move
+    keeps it in step under the payment's row lock, and the unique constraint on it is what lets at
+    most one active payment cover an invoice, across every process."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="items", verbose_name=_("payment")
+    )
+    position = models.PositiveSmallIntegerField(_("order (oldest first)"))
+    client_id = models.PositiveBigIntegerField(_("SmartISP client id"))
+    invoice_id = models.BigIntegerField(_("SmartISP invoice id"))  # 0 is a real id
+    num_bill = models.CharField(_("invoice number"), max_length=40, db_index=True)
+    amount = models.DecimalField(_("share"), max_digits=12, decimal_places=2)
+    holds = models.BooleanField(_("holds the invoice"), default=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ItemOutcome.choices, default=ItemOutcome.PENDING
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice paid")
+        verbose_name_plural = _("invoices paid")
+        ordering = ["payment", "position"]
+        # Every page that shows a subscriber's invoices asks which of them a payment covers.
+        indexes = [models.Index(fields=["client_id", "invoice_id"], name="item_client_invoice")]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "position"], name="item_unique_position"),
+            models.UniqueConstraint(fields=["payment", "invoice_id"], name="item_unique_invoice"),
+            models.UniqueConstraint(
+                fields=["client_id", "invoice_id"],
+                condition=Q(holds=True),
+                name="item_one_active_per_invoice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.num_bill
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.outcome in RECORDED_OUTCOMES
 
 
 class PaymentTransition(LedgerModel):
@@ -234,7 +340,7 @@ class AttemptOutcome(models.TextChoices):
 
 
 class SettlementAttempt(LedgerModel):
-    """One try at writing a payment (or its refund) into SmartISP.
+    """One try at writing one invoice of a payment (or its refund) into SmartISP.
 
     `called` is set, and committed, before the SmartISP write goes out: a worker that dies mid-call
     leaves an attempt whose outcome is unknown, which is what lets the next worker read "paid" as
@@ -243,6 +349,12 @@ class SettlementAttempt(LedgerModel):
 
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="settlement_attempts"
+    )
+    item = models.ForeignKey(
+        PaymentInvoice,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        verbose_name=_("invoice"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=AttemptKind.choices)
     started_at = models.DateTimeField(_("started"), default=now)

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 def _context(payment: Payment) -> dict[str, object]:
     return {
         "payment": payment,
+        "items": payment.invoices(),
         "PORTAL_NAME": settings.PORTAL_NAME,
         "PORTAL_SUPPORT_CONTACT": settings.PORTAL_SUPPORT_CONTACT,
         "payment_url": settings.PORTAL_URL + reverse("billing:payment", args=[payment.reference]),

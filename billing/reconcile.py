@@ -7,7 +7,8 @@ Webhooks get lost, workers get killed and the gateway or SmartISP go away for a 
   gave up on, since a subscriber can still pay them): succeeded is captured and settled, failed
   is failed, open for over an hour is cancelled;
 - fails checkouts that never reached the gateway;
-- re-queues settlements and refunds whose next attempt is overdue and nobody holds;
+- re-queues settlements and refunds whose next attempt is overdue and nobody holds, and asks the
+  gateway again to refund superseded captures it has not refunded yet;
 - re-queues stored events that were never processed.
 
 Everything it triggers is idempotent; running it twice at once does no harm.
@@ -17,6 +18,7 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,7 +32,6 @@ PENDING_AFTER = timedelta(minutes=2)
 ABANDONED_AFTER = timedelta(hours=1)
 CANCELLED_WATCH = timedelta(hours=24)
 CREATED_STALE = timedelta(minutes=10)
-OVERDUE_GRACE = timedelta(seconds=60)
 BATCH = 200
 
 
@@ -80,8 +81,9 @@ def payments_reconcile() -> dict[str, int]:
         ):
             counts["failed"] += 1
 
+    grace = timedelta(seconds=settings.PAYMENT_RECONCILE_GRACE_SECONDS)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    overdue = Q(next_attempt_at__lte=now - OVERDUE_GRACE) & free
+    overdue = Q(next_attempt_at__lte=now - grace) & free
     for pk in Payment.objects.filter(overdue, status=S.CAPTURED).values_list("pk", flat=True)[
         :BATCH
     ]:
@@ -92,6 +94,11 @@ def payments_reconcile() -> dict[str, int]:
     ).values_list("pk", flat=True)[:BATCH]:
         tasks.payment_refund.enqueue(pk)
         counts["refund queued"] += 1
+    for pk in Payment.objects.filter(status=S.REFUNDING, updated_at__lte=now - grace).values_list(
+        "pk", flat=True
+    )[:BATCH]:
+        tasks.payment_gateway_refund.enqueue(pk)
+        counts["gateway refund queued"] += 1
 
     for pk in GatewayEvent.objects.filter(
         processed_at__isnull=True, payment__isnull=False, received_at__lte=now - PENDING_AFTER

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from billing.ledger import invoices_paid_now
 from portal.smartisp import cache
 from portal.smartisp.errors import SmartISPError
 from portal.smartisp.parallel import gather
@@ -53,6 +54,24 @@ def _own(user: User, invoices: Iterable[Invoice]) -> list[Invoice]:
     return [i for i in invoices if i.client_id in (None, user.smartisp_id)]
 
 
+# -- what the ledger knows before SmartISP does (issue 14) --------------------------------------
+
+
+def unpaid_split(user: User, unpaid: Iterable[Invoice]) -> tuple[list[Invoice], list[Invoice]]:
+    """(still owed, paid now): SmartISP's unpaid invoices without those whose payment the
+    gateway captured, which every page shows as paid (being recorded) from that moment."""
+    paid_now = invoices_paid_now(user.smartisp_id)
+    owed = [i for i in unpaid if i.id not in paid_now]
+    return owed, [i for i in unpaid if i.id in paid_now]
+
+
+def cutoff_of(owed: Iterable[Invoice]) -> date | None:
+    """The day the service can be cut off: the earliest cut-off of an invoice still owed. The one
+    place it is computed; the dashboard and every invoice page show this date."""
+    cutoffs = [i.cortado_date for i in owed if i.cortado_date]
+    return min(cutoffs) if cutoffs else None
+
+
 def invoices_newest_first(invoices: Iterable[Invoice]) -> list[Invoice]:
     return sorted(
         invoices,
@@ -73,15 +92,21 @@ def invoice_next(unpaid: Iterable[Invoice]) -> Invoice | None:
 @dataclass(frozen=True)
 class InvoiceLists:
     unpaid: list[Invoice]
-    paid: list[Invoice]
+    paid: list[Invoice]  # with those paid now, not recorded in SmartISP yet
+    paid_now: frozenset[int] = frozenset()  # their ids
 
 
 def invoices_list(user: User) -> InvoiceLists:
     """Both lists of the invoices page, newest first."""
     unpaid, paid = invoices_of(user)
+    owed, paid_now = unpaid_split(user, _own(user, unpaid))
+    recorded = {i.id for i in paid}
     return InvoiceLists(
-        unpaid=invoices_newest_first(_own(user, unpaid)),
-        paid=invoices_newest_first(_own(user, paid)),
+        unpaid=invoices_newest_first(owed),
+        paid=invoices_newest_first(
+            [*_own(user, paid), *(i for i in paid_now if i.id not in recorded)]
+        ),
+        paid_now=frozenset(i.id for i in paid_now),
     )
 
 
@@ -92,6 +117,8 @@ class InvoiceSheet:
     invoice: Invoice
     subscriber_name: str
     subscriber_no: str
+    paid_now: bool = False  # the gateway captured its payment; SmartISP is being told
+    cutoff: date | None = None  # the service's cut-off while this invoice is owed (cutoff_of)
 
 
 def invoice_sheet_get(user: User, num_bill: str) -> InvoiceSheet:
@@ -106,10 +133,13 @@ def invoice_sheet_get(user: User, num_bill: str) -> InvoiceSheet:
     )
     invoice = invoice_pick(user, num_bill, (*found["unpaid"], *found["paid"]))
     client: Client | None = found["client"]
+    owed, paid_now = unpaid_split(user, _own(user, found["unpaid"]))
     return InvoiceSheet(
         invoice=invoice,
         subscriber_name=user.name or invoice.client_name or (client.name if client else ""),
         subscriber_no=client.subscriber_no if client else "",
+        paid_now=any(i.id == invoice.id for i in paid_now),
+        cutoff=cutoff_of(owed) if any(i.id == invoice.id for i in owed) else None,
     )
 
 
@@ -131,7 +161,7 @@ class ServiceLine:
 @dataclass(frozen=True)
 class Dashboard:
     services: tuple[ServiceLine, ...]
-    unpaid: list[Invoice]
+    unpaid: list[Invoice]  # still owed: without those paid now
     total_due: Decimal
     next_invoice: Invoice | None
     next_overdue: bool
@@ -143,6 +173,7 @@ class Dashboard:
     # SmartISP did not answer the client search the services come from (some installs lack it):
     # the invoices and the Pay button still show; only the service card says so.
     services_unavailable: bool = False
+    paid_now: tuple[Invoice, ...] = ()  # captured, being recorded in SmartISP
 
     @property
     def all_paid(self) -> bool:
@@ -176,11 +207,11 @@ def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
             found["tickets"],
             found["plans"],
         )
+    unpaid, paid_now = unpaid_split(user, unpaid)
     speeds = {p.id: p.download_mbps for p in plans if p.download_kbps}
     lines = tuple(ServiceLine(s, s.download_mbps or speeds.get(s.plan_id or -1)) for s in services)
     next_invoice = invoice_next(unpaid)
-    cutoffs = [i.cortado_date for i in unpaid if i.cortado_date]
-    cutoff = min(cutoffs) if cutoffs else None
+    cutoff = cutoff_of(unpaid)
     suspended = any(not s.is_active for s in services)
     at_risk = suspended or (
         cutoff is not None and cutoff <= today + timedelta(days=CUTOFF_WARNING_DAYS)
@@ -199,6 +230,7 @@ def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
         suspended=suspended,
         tickets=_latest_own(client_id, tickets) if tickets is not None else None,
         services_unavailable=client_id is not None and found["services"] is None,
+        paid_now=tuple(invoices_newest_first(paid_now)),
     )
 
 

@@ -1,11 +1,16 @@
 """Recording captured payments in SmartISP, exactly once (DESIGN.md section 7, steps 4 to 6).
 
-Each run claims the payment in one short transaction (a conditional UPDATE: two workers never
-hold it at once, and a killed worker's claim expires), reads the invoice's status, records the
-attempt and commits it, and only then calls SmartISP, outside any transaction. The outcome is
-recorded in another short transaction. An unknown outcome is retried with backoff for 72 hours;
-every retry reads the invoice first, so a pagar_factura that SmartISP applied before timing out
-is never sent twice.
+A payment covers one or more invoices (PaymentInvoice), recorded one by one, oldest first, each
+with its own status read, its own attempt records and its own outcome. Each run claims the payment
+in one short transaction (a conditional UPDATE: two workers never hold it at once, and a killed
+worker's claim expires), and for each invoice not recorded yet reads its status and total, records
+the attempt and commits it (renewing the claim), and only then calls SmartISP, outside any
+transaction. The outcome is recorded in another short transaction. An unknown outcome, or a status
+read that fails or answers an odd shape, is retried with backoff for 72 hours; every retry reads
+the invoice first, so a pagar_factura that SmartISP applied before timing out is never sent twice.
+
+An invoice that cannot be recorded (refused, already paid another way, its total changed) does not
+stop the others: they are recorded, and the payment then goes to a person with the reason for each.
 
 The status is read with getInvoiceCliente (`invoice_get(num_bill)`): one small request about
 exactly this invoice, whichever list it is in, never served from the portal's 60-second cache.
@@ -18,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -31,7 +37,16 @@ from billing.ledger import (
     payment_review,
     writes_of_ours,
 )
-from billing.models import AttemptKind, AttemptOutcome, Payment, SettlementAttempt
+from billing.models import (
+    PROBLEM_OUTCOMES,
+    RECORDED_OUTCOMES,
+    AttemptKind,
+    AttemptOutcome,
+    ItemOutcome,
+    Payment,
+    PaymentInvoice,
+    SettlementAttempt,
+)
 from portal.smartisp import cache
 from portal.smartisp.client import get_client
 from portal.smartisp.errors import (
@@ -42,11 +57,10 @@ from portal.smartisp.errors import (
     Unauthorized,
     Unavailable,
 )
-from portal.smartisp.records import InvoiceStatus
+from portal.smartisp.records import Invoice, InvoiceStatus
 
 logger = logging.getLogger(__name__)
 
-CLAIM_FOR = timedelta(minutes=5)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=30)
 RETRY_FOR = timedelta(hours=72)
@@ -61,32 +75,46 @@ def retry_delay(failures: int) -> timedelta:
 # -- claims and attempts -----------------------------------------------------------------------
 
 
+def claim_for() -> timedelta:
+    """How long a worker holds a payment from each SmartISP write it starts."""
+    return timedelta(seconds=settings.PAYMENT_SETTLE_CLAIM_SECONDS)
+
+
 def payment_claim(pk: int, status: str, now: datetime, **conditions) -> str | None:
-    """Take the payment for one SmartISP write; the token proves it later. None: not ours now."""
+    """Take the payment for its SmartISP writes; the token proves it later. None: not ours now."""
     token = secrets.token_hex(16)
     with transaction.atomic():
         taken = (
             Payment.objects.filter(pk=pk, status=status, **conditions)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .update(claimed_until=now + CLAIM_FOR, claim_token=token, updated_at=now)
+            .update(claimed_until=now + claim_for(), claim_token=token, updated_at=now)
         )
     return token if taken else None
 
 
 def attempt_begin(
-    payment: Payment, token: str, status: str, kind: str, invoice_status: str
+    payment: Payment,
+    item: PaymentInvoice,
+    token: str,
+    status: str,
+    kind: str,
+    invoice_status: str,
 ) -> SettlementAttempt | None:
-    """Record, and commit, that a SmartISP write is about to go out. None when the payment was
-    moved on meanwhile (a refund, an operator): then nothing may be sent."""
+    """Record, and commit, that a SmartISP write about `item` is about to go out, and renew the
+    claim for it (a payment of many invoices outlasts one claim). None when the payment was moved
+    on meanwhile (a refund, an operator, another worker after our claim ran out): then nothing
+    may be sent."""
     with transaction.atomic():
         row = Payment.objects.select_for_update().get(pk=payment.pk)
         if row.status != status or row.claim_token != token:
             return None
         row.attempts += 1
-        row.save(update_fields=["attempts", "updated_at"])
+        row.claimed_until = timezone.now() + claim_for()
+        row.save(update_fields=["attempts", "claimed_until", "updated_at"])
         return SettlementAttempt.objects.create(
             payment=row,
+            item=item,
             kind=kind,
             started_at=timezone.now(),
             invoice_status=invoice_status,
@@ -103,43 +131,46 @@ def attempt_finish(attempt: SettlementAttempt, outcome: str, detail: str = "") -
 
 def smartisp_write(
     payment: Payment,
+    item: PaymentInvoice,
     token: str,
     status: str,
     kind: str,
     invoice_status: str,
     call: Callable[[], str],
-    *,
-    refused: str,
-) -> tuple[bool, str]:
-    """Send one SmartISP write under the claim, its attempt committed first.
+) -> tuple[str, str]:
+    """Send one SmartISP write about `item` under the claim, its attempt committed first.
 
-    (True, SmartISP's message) when it went through; otherwise (False, the run's outcome): a clear
-    refusal goes to a person, an unknown outcome (or a bad key) is retried with backoff."""
-    attempt = attempt_begin(payment, token, status, kind, invoice_status)
+    ("ok", SmartISP's message) when it went through; ("refused", SmartISP's message) on a clear
+    refusal; otherwise ("stop", the run's outcome): an unknown outcome (or a bad key) is retried
+    with backoff, and a payment moved on meanwhile is left alone."""
+    attempt = attempt_begin(payment, item, token, status, kind, invoice_status)
     if attempt is None:
-        return False, "moved on"
+        return "stop", "moved on"
     try:
         message = call()
     except (Rejected, NotFound) as exc:
         attempt_finish(attempt, AttemptOutcome.REJECTED, exc.message)
-        return False, payment_review(payment, f"{refused}: {exc.message}", (status,))
+        return "refused", exc.message
     except Unauthorized as exc:
         # Refused before anything was applied: retry once the operator fixes the key.
         attempt_finish(attempt, AttemptOutcome.ERROR, exc.message)
-        return False, retry_later(payment, token, status, kind, exc.message)
+        return "stop", retry_later(payment, token, status, kind, exc.message)
     except (Unavailable, BadResponse) as exc:
         attempt_finish(attempt, AttemptOutcome.UNKNOWN, exc.message)
-        return False, retry_later(payment, token, status, kind, exc.message)
+        return "stop", retry_later(payment, token, status, kind, exc.message)
     attempt_finish(attempt, AttemptOutcome.OK, message)
-    return True, message
+    return "ok", message
 
 
-def attempt_unsent(payment: Payment, kind: str, invoice_status: str, detail: str) -> None:
+def attempt_unsent(
+    payment: Payment, item: PaymentInvoice, kind: str, invoice_status: str, detail: str
+) -> None:
     """An attempt that stopped before any SmartISP write (reading the invoice failed)."""
     now = timezone.now()
     Payment.objects.filter(pk=payment.pk).update(attempts=F("attempts") + 1)
     SettlementAttempt.objects.create(
         payment=payment,
+        item=item,
         kind=kind,
         started_at=now,
         finished_at=now,
@@ -193,21 +224,32 @@ def retry_later(payment: Payment, token: str, status: str, kind: str, detail: st
     return "retry"
 
 
-def invoice_status_read(payment: Payment) -> InvoiceStatus:
-    """The invoice's status in SmartISP now. SmartISPError passes; a changed id is BadResponse."""
-    invoice = get_client().invoice_get(payment.num_bill).invoice
-    if invoice.id != payment.invoice_id:
-        raise BadResponse(
-            f"invoice {payment.num_bill} has id {invoice.id} in SmartISP, not {payment.invoice_id}"
+def invoice_read(item: PaymentInvoice) -> Invoice:
+    """The invoice as SmartISP has it now. SmartISPError passes; a changed id is NotFound (a
+    definite answer: that number is another invoice now)."""
+    invoice = get_client().invoice_get(item.num_bill).invoice
+    if invoice.id != item.invoice_id:
+        raise NotFound(
+            f"invoice {item.num_bill} has id {invoice.id} in SmartISP, not {item.invoice_id}"
         )
-    return invoice.status
+    return invoice
+
+
+def item_mark(item: PaymentInvoice, outcome: str, note: str, **fields: Any) -> None:
+    """Record what became of one invoice of the payment (its own outcome, kept for ever)."""
+    item.outcome = outcome
+    item.note = note[:300]
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.save(update_fields=["outcome", "note", *fields])
 
 
 # -- settlement ---------------------------------------------------------------------------------
 
 
 def payment_settle(pk: int) -> str:
-    """Record a captured payment in SmartISP with pagar_factura, exactly once."""
+    """Record each invoice of a captured payment in SmartISP with pagar_factura, exactly once,
+    oldest first; then settled, or with a person when one of them could not be recorded."""
     from billing.payment_emails import receipt_send
 
     now = timezone.now()
@@ -215,51 +257,90 @@ def payment_settle(pk: int) -> str:
     if token is None:
         return "not claimed"
     payment = Payment.objects.get(pk=pk)
+    for item in payment.items.filter(outcome=ItemOutcome.PENDING).order_by("position"):
+        outcome = item_settle(payment, item, token, now)
+        if outcome is not None:
+            return outcome  # retry later, or moved on: the next run picks up from here
+
+    items = list(payment.items.order_by("position"))
+    problems = [i for i in items if i.outcome in PROBLEM_OUTCOMES]
+    if problems:
+        recorded = [i.num_bill for i in items if i.outcome in RECORDED_OUTCOMES]
+        reason = "; ".join(f"invoice {i.num_bill}: {i.note}" for i in problems)
+        if recorded:
+            reason += f" (recorded: {', '.join(recorded)})"
+        cache.forget(payment.client_id)
+        return payment_review(payment, reason, (S.CAPTURED,))
+    confirmed = any(i.outcome == ItemOutcome.CONFIRMED for i in items)
+    outcome = settled(
+        payment, token, "confirmed by invoice status" if confirmed else "recorded in SmartISP"
+    )
+    if outcome == "settled":
+        receipt_send(Payment.objects.get(pk=pk))
+    return outcome
+
+
+def item_settle(payment: Payment, item: PaymentInvoice, token: str, now: datetime) -> str | None:
+    """Record one invoice of the payment. None when its outcome is decided (recorded or a
+    problem for a person); otherwise the run's outcome (it stops: retry later, or moved on)."""
     try:
-        status = invoice_status_read(payment)
-    except (NotFound, BadResponse) as exc:
-        return payment_review(payment, f"cannot match the invoice: {exc.message}", (S.CAPTURED,))
+        invoice = invoice_read(item)
+    except NotFound as exc:
+        item_mark(item, ItemOutcome.NOT_MATCHED, f"cannot match the invoice: {exc.message}")
+        return None
     except SmartISPError as exc:
-        attempt_unsent(payment, AttemptKind.PAY, "", f"reading the invoice: {exc.message}")
+        # Failed or odd (BadResponse): nothing is known about the invoice yet, so ask again.
+        attempt_unsent(payment, item, AttemptKind.PAY, "", f"reading the invoice: {exc.message}")
         return retry_later(payment, token, S.CAPTURED, AttemptKind.PAY, exc.message)
 
-    if status is InvoiceStatus.PAID:
-        if writes_of_ours(payment, AttemptKind.PAY):
-            outcome = settled(payment, token, "confirmed by invoice status")
-            if outcome == "settled":
-                receipt_send(Payment.objects.get(pk=pk))
-            return outcome
-        return payment_review(
-            payment,
-            "the invoice was already paid in SmartISP by someone else: refund this payment",
-            (S.CAPTURED,),
+    if invoice.status is InvoiceStatus.PAID:
+        if writes_of_ours(payment, AttemptKind.PAY, item):
+            item_mark(item, ItemOutcome.CONFIRMED, "confirmed by invoice status", recorded_at=now)
+            return None
+        item_mark(
+            item,
+            ItemOutcome.PAID_ELSEWHERE,
+            "already paid in SmartISP by someone else: refund its share",
         )
-    if status is not InvoiceStatus.UNPAID:
-        return payment_review(payment, "the invoice's status in SmartISP is unclear", (S.CAPTURED,))
+        return None
+    if invoice.status is not InvoiceStatus.UNPAID:
+        detail = "the invoice's status in SmartISP is unclear"
+        attempt_unsent(payment, item, AttemptKind.PAY, str(invoice.status), detail)
+        return retry_later(payment, token, S.CAPTURED, AttemptKind.PAY, detail)
+    if invoice.total_pay != item.amount:
+        # A late fee or a correction since the checkout opened: never record less as the whole.
+        item_mark(
+            item,
+            ItemOutcome.TOTAL_CHANGED,
+            f"its total is {invoice.total_pay} now, {item.amount} was paid for it",
+        )
+        return None
 
-    sent, outcome = smartisp_write(
+    kind, detail = smartisp_write(
         payment,
+        item,
         token,
         S.CAPTURED,
         AttemptKind.PAY,
         "unpaid",
         lambda: get_client().invoice_pay(
-            invoice_id=payment.invoice_id,
-            amount=payment.settle_amount,
-            id_pago=payment.transaction_id or "",
-            way_to_pay=get_gateway(payment.gateway).way_to_pay,
-            paid_on=local_date(payment.captured_at or now),
+            invoice_id=item.invoice_id,
+            amount=item.amount,
+            id_pago=payment.transaction_id or payment.reference,
+            way_to_pay=payment.way_to_pay or get_gateway(payment.gateway).way_to_pay,
+            paid_on=payment.paid_on or local_date(payment.captured_at or now),
             commentary=payment.reference,
             pay_by_wallet=False,
         ),
-        refused="SmartISP rejected the payment",
     )
-    if not sent:
-        return outcome
-    outcome = settled(payment, token, "recorded in SmartISP")
-    if outcome == "settled":
-        receipt_send(Payment.objects.get(pk=pk))
-    return outcome
+    if kind == "ok":
+        item_mark(item, ItemOutcome.RECORDED, "recorded in SmartISP", recorded_at=timezone.now())
+        cache.forget(payment.client_id)
+        return None
+    if kind == "refused":
+        item_mark(item, ItemOutcome.REFUSED, f"SmartISP rejected the payment: {detail}")
+        return None
+    return detail
 
 
 def finish(
@@ -299,42 +380,65 @@ def settled(payment: Payment, token: str, note: str) -> str:
 
 
 def payment_refund(pk: int) -> str:
-    """Take a refunded payment back out of SmartISP with DeleteIvoicePay, exactly once."""
+    """Take a refunded payment back out of SmartISP: one DeleteIvoicePay for each invoice it
+    recorded, exactly once each."""
     now = timezone.now()
     token = payment_claim(pk, S.SETTLED, now, refund_requested_at__isnull=False)
     if token is None:
         return "not claimed"
     payment = Payment.objects.get(pk=pk)
+    items = payment.items.filter(outcome__in=RECORDED_OUTCOMES).order_by("position")
+    for item in items:
+        outcome = item_refund(payment, item, token, now)
+        if outcome is not None:
+            return outcome
+    notes = sorted({i.note for i in payment.items.filter(outcome=ItemOutcome.REFUNDED)})
+    return refunded(payment, token, "; ".join(notes) or "SmartISP never had it")
+
+
+def item_refund(payment: Payment, item: PaymentInvoice, token: str, now: datetime) -> str | None:
+    """Remove one recorded invoice's payment. None when done; else the run's outcome."""
     try:
-        status = invoice_status_read(payment)
-    except (NotFound, BadResponse) as exc:
+        invoice = invoice_read(item)
+    except NotFound as exc:
         return payment_review(payment, f"cannot match the invoice: {exc.message}", (S.SETTLED,))
     except SmartISPError as exc:
-        attempt_unsent(payment, AttemptKind.REFUND, "", f"reading the invoice: {exc.message}")
+        attempt_unsent(payment, item, AttemptKind.REFUND, "", f"reading the invoice: {exc.message}")
         return retry_later(payment, token, S.SETTLED, AttemptKind.REFUND, exc.message)
 
-    if status is InvoiceStatus.UNPAID:
+    if invoice.status is InvoiceStatus.UNPAID:
         note = (
             "refund confirmed by invoice status"
-            if writes_of_ours(payment, AttemptKind.REFUND)
-            else "refunded; SmartISP already showed the invoice unpaid"
+            if writes_of_ours(payment, AttemptKind.REFUND, item)
+            else "SmartISP already showed the invoice unpaid"
         )
-        return refunded(payment, token, note)
-    if status is not InvoiceStatus.PAID:
-        return payment_review(payment, "the invoice's status in SmartISP is unclear", (S.SETTLED,))
+        item_mark(item, ItemOutcome.REFUNDED, note, refunded_at=now)
+        return None
+    if invoice.status is not InvoiceStatus.PAID:
+        detail = "the invoice's status in SmartISP is unclear"
+        attempt_unsent(payment, item, AttemptKind.REFUND, str(invoice.status), detail)
+        return retry_later(payment, token, S.SETTLED, AttemptKind.REFUND, detail)
 
-    sent, outcome = smartisp_write(
+    kind, detail = smartisp_write(
         payment,
+        item,
         token,
         S.SETTLED,
         AttemptKind.REFUND,
         "paid",
-        lambda: get_client().invoice_payment_delete(payment.invoice_id),
-        refused="SmartISP refused to remove the payment",
+        lambda: get_client().invoice_payment_delete(item.invoice_id),
     )
-    if not sent:
-        return outcome
-    return refunded(payment, token, "removed from SmartISP")
+    if kind == "ok":
+        item_mark(item, ItemOutcome.REFUNDED, "removed from SmartISP", refunded_at=timezone.now())
+        cache.forget(payment.client_id)
+        return None
+    if kind == "refused":
+        return payment_review(
+            payment,
+            f"SmartISP refused to remove the payment of invoice {item.num_bill}: {detail}",
+            (S.SETTLED,),
+        )
+    return detail
 
 
 def refunded(payment: Payment, token: str, note: str) -> str:

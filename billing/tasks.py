@@ -1,7 +1,7 @@
 """Background work of payments, run by `manage.py db_worker` (django-tasks, database queue).
 
-Each task is a thin wrapper: the rules live in billing/webhooks.py, billing/settlement.py and
-billing/reconcile.py, where tests can call them directly.
+Each task is a thin wrapper: the rules live in billing/webhooks.py, billing/settlement.py,
+billing/ledger.py and billing/reconcile.py, where tests can call them directly.
 """
 
 try:  # Django 6 ships the Tasks API; django-tasks is its backport for 5.2.
@@ -9,7 +9,7 @@ try:  # Django 6 ships the Tasks API; django-tasks is its backport for 5.2.
 except ImportError:
     from django_tasks import task
 
-from billing import reconcile, settlement, webhooks
+from billing import ledger, reconcile, settlement, webhooks
 
 
 @task()
@@ -28,6 +28,12 @@ def payment_settle(payment_pk: int) -> str:
 def payment_refund(payment_pk: int) -> str:
     """Remove a refunded payment from SmartISP (DeleteIvoicePay), exactly once."""
     return settlement.payment_refund(payment_pk)
+
+
+@task()
+def payment_gateway_refund(payment_pk: int) -> str:
+    """Give a superseded checkout's late capture back through the gateway."""
+    return ledger.payment_gateway_refund(payment_pk)
 
 
 @task()

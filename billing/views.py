@@ -42,7 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@kept_page()
+@kept_page(_payments_stamp)
 def invoice_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("status", TABS[0])
     if tab not in TABS:
@@ -52,6 +52,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "invoices": lists.paid if tab == "paid" else lists.unpaid,
         "counts": {"unpaid": len(lists.unpaid), "paid": len(lists.paid)},
+        "paid_now": lists.paid_now,
     }
     template = "billing/invoice_list.html"
     # A history restore asks for the whole page even though it comes from htmx.

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "support",
+    "transfers",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,12 @@ BENCH_BASELINE = envbool("BENCH_BASELINE", False)
 PAYMENT_GATEWAY = envstr("PAYMENT_GATEWAY", "sandbox")
 PAYMENT_WAY_TO_PAY = envstr("PAYMENT_WAY_TO_PAY", "")
 PAYMENT_CURRENCY = "USD"
+# Issue 14 (settlement and reconciler timings, seconds). A settlement worker holds a payment for
+# PAYMENT_SETTLE_CLAIM_SECONDS from each SmartISP write it starts: keep it well above
+# SMARTISP_TIMEOUT (a killed worker's payment waits that long for another). The reconciler
+# re-queues a settlement or refund overdue by PAYMENT_RECONCILE_GRACE_SECONDS.
+PAYMENT_SETTLE_CLAIM_SECONDS = envint("PAYMENT_SETTLE_CLAIM_SECONDS", 300)
+PAYMENT_RECONCILE_GRACE_SECONDS = envint("PAYMENT_RECONCILE_GRACE_SECONDS", 60)
 SANDBOX_GATEWAY_URL = envstr("SANDBOX_GATEWAY_URL", "http://127.0.0.1:8002").rstrip("/")
 SANDBOX_GATEWAY_SECRET = envstr("SANDBOX_GATEWAY_SECRET", "sandbox-secret")
 PAYPHONE_TOKEN = envstr("PAYPHONE_TOKEN", "")
@@ -269,6 +276,35 @@ _gateway_origins = {
     "payphone": ["https://pay.payphonetodoesposible.com"],
     "stripe": ["https://checkout.stripe.com"],
 }.get(PAYMENT_GATEWAY, [])
+
+# Bank transfers and deposits (DESIGN.md sections 4 and 7). The provider's accounts, shown with
+# copy buttons: "Bank|type|number|holder;…". Receipts are kept through Django's default storage:
+# MEDIA_ROOT on disk, or an S3-compatible bucket (django-storages) with
+# MEDIA_STORAGE_URL=s3://bucket/prefix (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+# another store's address in MEDIA_STORAGE_ENDPOINT). Never served by the web server: MEDIA_URL is
+# routed nowhere; the portal's receipt view checks who asks.
+PORTAL_BANK_ACCOUNTS = envstr("PORTAL_BANK_ACCOUNTS", "")
+MEDIA_ROOT = envstr("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+MEDIA_STORAGE_URL = envstr("MEDIA_STORAGE_URL", "")
+if MEDIA_STORAGE_URL:
+    _media = urlsplit(MEDIA_STORAGE_URL)
+    if _media.scheme != "s3" or not _media.netloc:
+        raise SystemExit(
+            "Configuration error: MEDIA_STORAGE_URL must look like s3://bucket/prefix."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _media.netloc,
+            "location": _media.path.strip("/"),
+            "endpoint_url": envstr("MEDIA_STORAGE_ENDPOINT", "") or None,
+            "region_name": envstr("MEDIA_STORAGE_REGION", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -9,8 +9,10 @@ from portal import pwa, redirects, views
 urlpatterns = [
     path("", include("billing.urls_home")),
     path("accounts/", include("accounts.urls")),
+    path("billing/transfers/", include("transfers.urls")),
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
+    path("staff/transfers/", include("transfers.staff_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),

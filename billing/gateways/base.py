@@ -2,8 +2,10 @@
 
 An adapter does four things: start a checkout and give the URL to send the browser to; verify and
 parse a notification (webhook); fetch a checkout's status, which is the only source of truth; and
-name itself for SmartISP's `way_to_pay`. Everything about the ledger, settlement and retries lives
-in billing/, not in adapters. Adapters raise only the errors below.
+name itself for SmartISP's `way_to_pay`. Where the gateway can, it also expires an open checkout
+and refunds a captured one (a subscriber who started again, then paid the old checkout too).
+Everything about the ledger, settlement and retries lives in billing/, not in adapters. Adapters
+raise only the errors below.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class CheckoutState(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REFUNDED = "refunded"
+    EXPIRED = "expired"  # closed unpaid at the portal's request (checkout_expire)
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,21 @@ class Gateway(ABC):
     @abstractmethod
     def checkout_status(self, checkout: CheckoutRef) -> CheckoutStatus:
         """Ask the gateway, server to server, what became of a checkout."""
+
+    def checkout_expire(self, checkout: CheckoutRef) -> None:
+        """Close an open checkout so it can no longer be paid (the subscriber started again).
+
+        GatewayRejected when the checkout cannot be expired (already paid: ask checkout_status);
+        gateways without such a call say so the same way, and the portal relies on refunding a
+        late capture instead."""
+        raise GatewayRejected(f"{self.name} cannot expire a checkout")
+
+    def payment_refund(self, checkout: CheckoutRef) -> None:
+        """Give back, in full, the money a checkout captured (a superseded checkout paid late).
+
+        The gateway's refund event, or checkout_status, then says it is refunded. GatewayRejected
+        when the gateway will not (a person refunds it by hand)."""
+        raise GatewayRejected(f"{self.name} cannot refund from the portal")
 
     def notification_answer(self, *, duplicate: bool) -> dict[str, Any]:
         """The JSON body the webhook view answers a stored (or repeated) notification with."""

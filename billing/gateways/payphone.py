@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 API = "https://pay.payphonetodoesposible.com/api/"
 PREPARE_URL = API + "button/Prepare"
 CONFIRM_URL = API + "button/V2/Confirm"
+# https://docs.payphone.app/reversar-pago: POST {"id": <PayPhone transaction id>} answers `true`,
+# or {"message", "errorCode"}; only the day of the payment, until 20:00 Ecuador time.
+REVERSE_URL = API + "Reverse"
 TIMEOUT = (3, 10)
 MAX_CLIENT_TRANSACTION_ID = 50  # PayPhone's limit for clientTransactionId
 MAX_REFERENCE_TEXT = 100
@@ -229,6 +232,17 @@ class PayPhoneGateway(Gateway):
         """The body PayPhone expects back from the notification URL: "000" received, "333" a
         transaction already notified."""
         return {"Response": True, "ErrorCode": "333" if duplicate else "000"}
+
+    def payment_refund(self, checkout: CheckoutRef) -> None:
+        """PayPhone's reverse call (no expire exists: a button payment left unconfirmed for
+        5 minutes is reversed by PayPhone itself). Past its same-day window PayPhone refuses,
+        and the payment goes to a person."""
+        numeric = _int(checkout.transaction_id)
+        if numeric is None:
+            raise GatewayRejected("no PayPhone transaction id to reverse")
+        answer = self._post(REVERSE_URL, {"id": numeric}, what="reversing a payment")
+        if answer is not True:
+            raise GatewayRejected(f"PayPhone did not reverse the payment: {str(answer)[:200]}")
 
     def checkout_status(self, checkout: CheckoutRef) -> CheckoutStatus:
         """Confirm with PayPhone. Without a transaction id (the subscriber has not come back and

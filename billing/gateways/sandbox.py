@@ -124,6 +124,14 @@ class SandboxGateway(Gateway):
             currency=str(body.get("currency") or "").upper(),
         )
 
+    def checkout_expire(self, checkout: CheckoutRef) -> None:
+        # DESIGN.md section 7: an open session answers `expired`; a paid one answers 409.
+        self._request("POST", f"/checkout/sessions/{checkout.session_id}/expire")
+
+    def payment_refund(self, checkout: CheckoutRef) -> None:
+        # DESIGN.md section 7: answers the session `refunded`, then sends payment.refunded.
+        self._request("POST", f"/checkout/sessions/{checkout.session_id}/refund")
+
     def notification_parse(
         self, body: bytes, headers: Mapping[str, str], *, now: datetime
     ) -> Notification:

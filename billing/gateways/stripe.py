@@ -1,8 +1,9 @@
 """The Stripe adapter: Checkout Sessions, signed webhooks, and the session as the source of truth.
 
 Follows https://docs.stripe.com/api/checkout/sessions (create with client_reference_id,
-retrieve), https://docs.stripe.com/webhooks#verify-events (the Stripe-Signature
-header, checked by the SDK with a 300 s tolerance) and https://docs.stripe.com/api/charges/object
+retrieve; https://docs.stripe.com/api/checkout/sessions/expire), https://docs.stripe.com/api/refunds
+/create (a Refund of the session's PaymentIntent), https://docs.stripe.com/webhooks#verify-events
+(the Stripe-Signature header, checked by the SDK with a 300 s tolerance) and https://docs.stripe.com/api/charges/object
 (`refunded`, `amount_refunded`). The secret key goes to a StripeClient made per adapter, never to
 the SDK's global state. docs/gateways.md says how to configure it.
 """
@@ -182,6 +183,23 @@ class StripeGateway(Gateway):
             currency=currency.upper() if isinstance(currency, str) else "",
             captured_at=_moment(charge.get("created")),
         )
+
+    def checkout_expire(self, checkout: CheckoutRef) -> None:
+        # stripe-python: StripeClient.v1.checkout.sessions.expire(session); an error when the
+        # session is no longer open (then the status query says what it is).
+        with _calling("expiring a checkout"):
+            self._client().v1.checkout.sessions.expire(checkout.session_id)
+
+    def payment_refund(self, checkout: CheckoutRef) -> None:
+        # stripe-python: StripeClient.v1.refunds.create(params={"payment_intent": ...}); the whole
+        # amount when none is given. The idempotency key makes a repeated ask one refund.
+        if not checkout.transaction_id.startswith("pi_"):
+            raise GatewayRejected("no PaymentIntent to refund")
+        with _calling("refunding a payment"):
+            self._client().v1.refunds.create(
+                params={"payment_intent": checkout.transaction_id},
+                options={"idempotency_key": f"refund-{checkout.reference}"},
+            )
 
     def _state(
         self,

@@ -18,3 +18,9 @@ def invoice_payment(context: template.Context, invoice) -> Payment | None:
         return None
     payment = payment_in_progress(client_id, invoice.id)
     return payment if payment is not None and payment.user_id == user.pk else None
+
+
+@register.filter
+def join_numbers(invoices) -> str:
+    """Invoice numbers as a sentence lists them: "4619, 4624"."""
+    return ", ".join(str(getattr(i, "num_bill", i)) for i in invoices)

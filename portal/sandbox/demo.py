@@ -17,6 +17,10 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEMO_DNI = "0102030405"
 DEMO_PASSWORD = "demo-portal-2026"
+DEMO_BANK_ACCOUNTS = (
+    "Banco Pichincha|Ahorros|2201234567|Mi ISP S.A.;"
+    "Banco Guayaquil|Corriente|0012345678|Mi ISP S.A."
+)
 
 logger = logging.getLogger("demo")
 
@@ -79,6 +83,9 @@ class Stack:
             "SANDBOX_GATEWAY_URL": self.gateway_url,
             "SANDBOX_GATEWAY_SECRET": "sandbox-secret",
             "PORTAL_SUPPORT_CONTACT": "WhatsApp +593 99 000 0000",
+            # Bank transfers: the provider's accounts, and receipts kept in the demo's own folder.
+            "PORTAL_BANK_ACCOUNTS": DEMO_BANK_ACCOUNTS,
+            "MEDIA_ROOT": str(self.state_dir / "media"),
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("PORTAL_TESTING", None)

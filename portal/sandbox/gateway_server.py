@@ -6,7 +6,8 @@ It implements the protocol of DESIGN.md section 7 ("The sandbox gateway"):
                                             success_url, cancel_url, webhook_url}
                                             -> 201 {id: "cs_...", url: "<public>/checkout/<id>"}
     GET  /checkout/sessions/<id>            {id, reference, status, transaction, amount, currency}
-                                            status: open | succeeded | failed | refunded
+                                            status: open | succeeded | failed | refunded | expired
+    POST /checkout/sessions/<id>/expire     open -> expired (no webhook); otherwise 409
     POST /checkout/sessions/<id>/refund     succeeded -> refunded, sends payment.refunded
     POST /checkout/sessions/<id>/resend     re-sends the session's last webhook (same event id)
     GET  /checkout/<id>                     the hosted checkout page (card field, Pay, Cancel)
@@ -173,6 +174,21 @@ class GatewayStore:
             event = self.conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
         return session, event
 
+    def expire(self, session_id: str) -> sqlite3.Row | None:
+        """Close an open session unpaid (the merchant gave it up). None if it was not open."""
+        now = int(time.time())
+        with self.lock, self.conn:
+            moved = self.conn.execute(
+                "UPDATE sessions SET status = 'expired', updated = ?"
+                " WHERE id = ? AND status = 'open'",
+                (now, session_id),
+            ).rowcount
+            if not moved:
+                return None
+            return self.conn.execute(
+                "SELECT * FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+
     def last_event(self, session_id: str) -> sqlite3.Row | None:
         with self.lock:
             return self.conn.execute(
@@ -319,6 +335,7 @@ STATUS_TEXT = {
     "succeeded": "Este pago ya fue aprobado.",
     "failed": "Este pago fue rechazado.",
     "refunded": "Este pago fue reembolsado.",
+    "expired": "Este enlace de pago caducó: el comercio lo reemplazó por otro. No se cobró nada.",
 }
 
 
@@ -507,6 +524,8 @@ class GatewayHandler(SandboxHandler):
                 self._create_session(raw)
             case ("GET", ["checkout", "sessions", session_id]):
                 self._get_session(session_id)
+            case ("POST", ["checkout", "sessions", session_id, "expire"]):
+                self._expire(session_id)
             case ("POST", ["checkout", "sessions", session_id, "refund"]):
                 self._refund(session_id)
             case ("POST", ["checkout", "sessions", session_id, "resend"]):
@@ -564,6 +583,18 @@ class GatewayHandler(SandboxHandler):
             self._json(404, {"error": "no such session"})
             return
         self._json(200, session_json(row))
+
+    def _expire(self, session_id: str) -> None:
+        row = self.server.store.session(session_id)
+        if row is None:
+            self._json(404, {"error": "no such session"})
+            return
+        session = self.server.store.expire(session_id)
+        if session is None:
+            self._json(409, {"error": f"only an open session can be expired ({row['status']})"})
+            return
+        logger.info("Checkout %s expired", session_id)
+        self._json(200, session_json(session))
 
     def _refund(self, session_id: str) -> None:
         row = self.server.store.session(session_id)

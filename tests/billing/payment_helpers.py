@@ -18,7 +18,13 @@ from django.urls import reverse
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from billing.models import Payment, PaymentStatus, PaymentTransition
+from billing.models import (
+    ACTIVE_STATUSES,
+    Payment,
+    PaymentInvoice,
+    PaymentStatus,
+    PaymentTransition,
+)
 from portal.sandbox.signing import sign
 from tests.conftest import api, example_json
 
@@ -143,6 +149,27 @@ def gateway_session(
     )
 
 
+def gateway_refund_ok(smartisp, payment: Payment, *, transaction: str = TXN) -> None:
+    """POST /checkout/sessions/<id>/refund (DESIGN.md section 7) answers the session refunded,
+    and the status query says so from then on."""
+
+    def refund(request):
+        gateway_session(smartisp, payment, "refunded", transaction=transaction)
+        body = {
+            "id": payment.session_id,
+            "reference": payment.reference,
+            "status": "refunded",
+            "transaction": transaction,
+            "amount": str(payment.amount),
+            "currency": "USD",
+        }
+        return 200, {}, json.dumps(body)
+
+    smartisp.add_callback(
+        responses.POST, f"{GATEWAY}/checkout/sessions/{payment.session_id}/refund", callback=refund
+    )
+
+
 def event_body(
     payment: Payment | None,
     type: str = "payment.succeeded",
@@ -185,16 +212,25 @@ def webhook_post(client, body: bytes, *, t: float | None = None, secret: str = S
 # -- the ledger and the worker ---------------------------------------------------------------------
 
 
-def payment_make(user, status: str = PaymentStatus.PENDING, **fields) -> Payment:
-    """A payment of invoice 4624 as the pay button leaves it, in `status`."""
+def payment_make(
+    user,
+    status: str = PaymentStatus.PENDING,
+    *,
+    invoice_id: int = INVOICE_ID,
+    num_bill: str = NUM_BILL,
+    items: list[tuple[int, str, Decimal]] | None = None,
+    **fields,
+) -> Payment:
+    """A payment as the pay button leaves it, in `status`: of invoice 4624 by default, or of
+    `items` ((invoice id, num_bill, share), oldest first; the amount is their sum)."""
     from django.utils import timezone
 
+    items = items or [(invoice_id, num_bill, fields.get("amount", AMOUNT))]
+    total = sum((share for _id, _num, share in items), Decimal("0.00"))
     values = {
         "user": user,
         "client_id": user.smartisp_id,
-        "invoice_id": INVOICE_ID,
-        "num_bill": NUM_BILL,
-        "amount": AMOUNT,
+        "amount": total,
         "currency": "USD",
         "gateway": "sandbox",
         "session_id": SESSION,
@@ -205,13 +241,24 @@ def payment_make(user, status: str = PaymentStatus.PENDING, **fields) -> Payment
     if status in (PaymentStatus.CAPTURED, PaymentStatus.SETTLED, PaymentStatus.NEEDS_REVIEW):
         values.update(
             transaction_id=TXN,
-            captured_amount=AMOUNT,
+            captured_amount=total,
             captured_currency="USD",
             captured_at=timezone.now(),
             next_attempt_at=timezone.now(),
         )
     values.update(fields)
     payment = Payment.objects.create(**values)
+    for position, (item_invoice, item_num, share) in enumerate(items):
+        PaymentInvoice.objects.create(
+            payment=payment,
+            position=position,
+            client_id=payment.client_id,
+            invoice_id=item_invoice,
+            num_bill=item_num,
+            amount=share,
+            holds=status in ACTIVE_STATUSES,
+            outcome="recorded" if status == PaymentStatus.SETTLED else "pending",
+        )
     PaymentTransition.objects.create(payment=payment, to_status=status, note="test set-up")
     return payment
 

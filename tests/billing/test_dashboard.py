@@ -115,18 +115,36 @@ def test_next_invoice_is_the_unpaid_one_that_falls_due_first(subscriber_client, 
     assert "Next to pay: invoice 3112, $330.00" in page
     assert "Due 21 Mar 2024" in page
     assert "Overdue" in page
+    assert 'href="/billing/invoices/3112/"' in page
+
+
+def test_the_total_due_has_its_own_pay_button_for_everything_owed(subscriber_client, smartisp):
+    mock_dashboard(smartisp)
+    page = subscriber_client.get("/", **EN).content.decode()
+    form = page[page.index('<form class="pay-form pay-all-form"') :]
+    form = form[: form.index("</form>")]
+    assert 'action="/billing/pay/"' in form and 'method="post"' in form
+    assert "csrfmiddlewaretoken" in form
+    assert 'name="invoices"' not in form  # none named: every unpaid invoice
+    assert "Pay everything: $351.51" in form
+    assert "/billing/invoices/3112/pay/" not in page and "/billing/invoices/4624/pay/" not in page
+
+
+def test_with_one_unpaid_invoice_its_own_pay_button_pays_the_total(subscriber_client, smartisp):
+    body = unpaid_body()
+    body["invoices"] = [i for i in body["invoices"] if i["num_bill"] == "3112"]
+    mock_dashboard(smartisp, unpaid=body)
+    page = subscriber_client.get("/", **EN).content.decode()
     assert 'action="/billing/invoices/3112/pay/"' in page
-    assert 'method="post"' in page
-    assert "csrfmiddlewaretoken" in page
     assert "Pay $330.00" in page
-    assert "/billing/invoices/4624/pay/" not in page
+    assert "/billing/pay/" not in page
 
 
 def test_pay_button_comes_before_services_and_tickets(subscriber_client, smartisp):
     """Above the fold on a phone: the Pay button is the first thing after the greeting."""
     mock_dashboard(smartisp)
     page = subscriber_client.get("/", **EN).content.decode()
-    pay = page.index("/billing/invoices/3112/pay/")
+    pay = page.index('action="/billing/pay/"')
     assert pay < page.index("services-heading") < page.index("tickets-heading")
 
 

@@ -171,7 +171,10 @@ def test_invoice_id_0_in_spanish_shows_its_total_with_a_comma(
     page = subscriber_client.get("/billing/invoices/3112/", HTTP_ACCEPT_LANGUAGE="es").content
     page = text(page.decode())
     assert "$330,00" in page
-    assert "27 Oct 2024" in page  # cut-off date
+    # Its own cortado_date is 27 Oct, but 4624 (also unpaid) cuts the service on 16 Oct: the
+    # page says the day the service can be cut, the same day the dashboard says.
+    assert "Fecha de corte 16 Oct 2024" in page
+    assert "27 Oct 2024" not in page
     assert "21 Mar 2024 – 21 Abr 2024" in page  # the month in Spanish
 
 

@@ -56,7 +56,10 @@ def test_pay_checkout_webhook_records_one_pagar_factura_with_every_field(
     assert response["Location"] == f"{GATEWAY}/checkout/{SESSION}"
     payment = Payment.objects.get()
     assert payment.status == PaymentStatus.PENDING
-    assert (payment.invoice_id, payment.num_bill, payment.client_id) == (INVOICE_ID, "4624", 1)
+    assert payment.client_id == 1
+    assert [(i.invoice_id, i.num_bill, str(i.amount)) for i in payment.invoices()] == [
+        (INVOICE_ID, "4624", "21.51")
+    ]
     assert str(payment.amount) == "21.51" and payment.currency == "USD"
     assert payment.session_id == SESSION
     asked = json.loads(gateway_calls(smartisp)[0].request.body)
@@ -201,11 +204,11 @@ def test_double_post_opens_one_checkout(subscriber_client, lists):
     second = subscriber_client.post(PAY_URL)
 
     assert first.status_code == 303
-    assert second.status_code == 302 and second["Location"] == "/billing/invoices/4624/"
+    payment = Payment.objects.get()
+    # The second tap lands on the first checkout's page: continue it, or start again.
+    assert second.status_code == 302
+    assert second["Location"] == f"/billing/payments/{payment.reference}/"
     assert len(gateway_calls(lists)) == 1
-    assert Payment.objects.count() == 1
-    messages = [str(m) for m in second.wsgi_request._messages]
-    assert "already under way" in messages[0]
 
 
 def test_the_database_allows_one_active_payment_per_invoice(subscriber):

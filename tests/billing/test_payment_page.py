@@ -33,16 +33,26 @@ def pending(subscriber, clock):
     return payment_make(subscriber, PaymentStatus.PENDING)
 
 
-def test_pending_payment_says_it_waits_and_polls_every_two_seconds(subscriber_client, pending):
+def test_a_checkout_left_unpaid_offers_continue_and_start_again_and_claims_nothing(
+    subscriber_client, pending, smartisp
+):
+    gateway_session(smartisp, pending, "open")
+
     response = subscriber_client.get(page_url(pending), **EN)
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "waiting for the payment service to confirm" in page
+    assert "You did not finish this payment" in page
+    assert "Nothing was charged" in page
+    assert "confirm" not in page.lower()  # no card was entered: nothing is being confirmed
+    assert f'<a class="button" href="{GATEWAY}/checkout/{SESSION}">Continue</a>' in page
+    assert f'action="/billing/payments/{pending.reference}/restart/"' in page
+    assert "Start again" in page
+    # Asked the gateway, which alone knows whether a card was entered.
+    assert [c.request.url for c in smartisp.calls] == [f"{GATEWAY}/checkout/sessions/{SESSION}"]
     assert 'hx-trigger="every 2s"' in page
     assert f'hx-get="{page_url(pending)}?shown=pending-0"' in page
     assert f'href="{page_url(pending)}"' in page  # the no-JavaScript refresh
-    assert f"{GATEWAY}/checkout/{SESSION}" in page  # back to an unfinished checkout
 
 
 def test_htmx_poll_gets_only_the_status_fragment(subscriber_client, pending):
@@ -79,7 +89,7 @@ def test_settled_payment_shows_a_printable_receipt_and_stops_polling(
     [
         (PaymentStatus.CAPTURED, "We received your payment and are recording it"),
         (PaymentStatus.FAILED, "The payment did not go through"),
-        (PaymentStatus.CANCELLED, "This payment was cancelled"),
+        (PaymentStatus.CANCELLED, "You did not finish this payment"),
         (PaymentStatus.NEEDS_REVIEW, "Our staff needs to check this payment"),
         (PaymentStatus.REFUNDED, "This payment was refunded"),
     ],
@@ -110,7 +120,7 @@ def test_payment_page_needs_sign_in(pending):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_cancelled_return_goes_back_to_the_invoice_with_a_message(
+def test_cancelled_return_shows_the_payment_to_continue_or_start_again(
     subscriber_client, pending, smartisp
 ):
     gateway_session(smartisp, pending, "open")
@@ -118,11 +128,11 @@ def test_cancelled_return_goes_back_to_the_invoice_with_a_message(
     response = subscriber_client.get(page_url(pending) + "?cancelled=1", **EN)
 
     assert response.status_code == 302
-    assert response["Location"] == "/billing/invoices/4624/"
-    assert [str(m) for m in response.wsgi_request._messages] == [
-        "You cancelled the payment. Nothing was charged."
-    ]
+    assert response["Location"] == page_url(pending)
     assert payment_of(pending).status == PaymentStatus.CANCELLED
+    page = subscriber_client.get(page_url(pending), **EN).content.decode()
+    assert "You did not finish this payment" in page and "Start again" in page
+    assert f'href="{GATEWAY}/checkout/{SESSION}"' in page
 
 
 def test_declined_card_return_goes_back_to_the_invoice_with_a_message(

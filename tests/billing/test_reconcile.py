@@ -8,8 +8,10 @@ from billing.models import GatewayEvent, PaymentStatus
 from billing.reconcile import payments_reconcile
 from tests.billing import payment_helpers
 from tests.billing.payment_helpers import (
+    GATEWAY,
     calls_to,
     gateway_calls,
+    gateway_refund_ok,
     gateway_session,
     invoice_status,
     pay_ok,
@@ -189,7 +191,7 @@ def test_a_checkout_the_gateway_does_not_know_is_cancelled_after_an_hour(pending
     assert payment_of(pending).status == PaymentStatus.CANCELLED
 
 
-def test_an_abandoned_checkout_paid_after_a_new_one_needs_review_and_the_new_one_settles(
+def test_an_abandoned_checkout_paid_after_a_new_one_is_refunded_and_the_new_one_settles(
     subscriber, smartisp, clock, settings
 ):
     settings.ADMINS = [("Ops", "ops@example.com")]
@@ -198,6 +200,7 @@ def test_an_abandoned_checkout_paid_after_a_new_one_needs_review_and_the_new_one
     current = payment_make(subscriber, PaymentStatus.PENDING, session_id="cs_new")
     gateway_session(smartisp, abandoned, "succeeded", transaction="txn_old")
     gateway_session(smartisp, current, "succeeded", transaction="txn_new")
+    gateway_refund_ok(smartisp, abandoned, transaction="txn_old")
     invoice_status(smartisp, paid=False)
     pay_ok(smartisp)
 
@@ -206,8 +209,10 @@ def test_an_abandoned_checkout_paid_after_a_new_one_needs_review_and_the_new_one
     run_tasks()
 
     old = payment_of(abandoned)
-    assert old.status == PaymentStatus.NEEDS_REVIEW
-    assert "another payment of this invoice" in old.last_error
+    assert old.status == PaymentStatus.REFUNDED
     assert old.transaction_id == "txn_old"
+    refunds = [c for c in gateway_calls(smartisp) if c.request.url.endswith("/refund")]
+    assert [c.request.url for c in refunds] == [f"{GATEWAY}/checkout/sessions/cs_old/refund"]
     assert payment_of(current).status == PaymentStatus.SETTLED
     assert len(calls_to(smartisp, "pagar_factura")) == 1
+    assert calls_to(smartisp, "DeleteIvoicePay/4585") == []

@@ -103,7 +103,11 @@ def test_refund_while_a_pagar_factura_outcome_is_unknown_needs_review(
     settings.ADMINS = [("Ops", "ops@example.com")]
     captured = payment_make(subscriber, PaymentStatus.CAPTURED)
     SettlementAttempt.objects.create(
-        payment=captured, kind=AttemptKind.PAY, called=True, outcome="unknown"
+        payment=captured,
+        item=captured.items.get(),
+        kind=AttemptKind.PAY,
+        called=True,
+        outcome="unknown",
     )
     gateway_session(smartisp, captured, "refunded")
 

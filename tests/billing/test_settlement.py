@@ -188,7 +188,8 @@ def test_a_worker_killed_mid_pagar_factura_is_finished_by_another_once_its_claim
 
     # Worker A claims, records its attempt, sends pagar_factura (SmartISP applies it) and dies.
     token = payment_claim(captured.pk, PaymentStatus.CAPTURED, clock.now)
-    attempt_begin(payment_of(captured), token, PaymentStatus.CAPTURED, "pay", "unpaid")
+    payment = payment_of(captured)
+    attempt_begin(payment, payment.items.get(), token, PaymentStatus.CAPTURED, "pay", "unpaid")
     invoice_status(smartisp, paid=True)
     pay_ok(smartisp)
 

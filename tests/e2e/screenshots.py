@@ -46,7 +46,7 @@ def screenshots_take(out_dir: Path) -> list[Path]:
                 {"name": c.name, "value": c.value, "url": stack.url} for c in session.cookies
             ]
             home = session.get(stack.url + "/", timeout=30).text
-            next_bill = re.search(r"/billing/invoices/(\d+)/pay/", home).group(1)
+            next_bill = re.search(r'href="/billing/invoices/(\d+)/"', home).group(1)
             tickets = session.get(stack.url + "/support/tickets/", timeout=30).text
             ticket = re.search(r'href="(/support/tickets/\d+/)"', tickets).group(1)
             invoice = f"/billing/invoices/{next_bill}/"

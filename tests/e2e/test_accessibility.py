@@ -16,6 +16,7 @@ from tests.e2e.browser import (
     axe_violations,
     eventually,
 )
+from tests.e2e.test_transfer import reporter_session
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +40,13 @@ SIGNED_IN = [
     "ticket",
     "new-ticket",
     "profile",
+    "transfer-new",
 ]
-PAGES = [*SIGNED_OUT, *SIGNED_IN]
+# Seen as another account (tests/e2e/test_transfer.py makes them): a transfer report's page as
+# the subscriber who reported it (not the demo one: his invoices stay payable for the pay test),
+# the staff pages as a staff member.
+OTHER_ACCOUNTS = {"transfer": "reporter", "staff-transfers": "staff", "staff-transfer": "staff"}
+PAGES = [*SIGNED_OUT, *SIGNED_IN, *OTHER_ACCOUNTS]
 
 
 def _csrf(html: str) -> str:
@@ -78,7 +84,8 @@ def signed_in_paths(portal) -> dict[str, str]:
     """
     session = portal.session()
     dashboard = session.get(portal.url + "/", timeout=30).text
-    next_bill = re.search(r"/billing/invoices/(\d+)/pay/", dashboard).group(1)
+    # The next invoice: its own Pay form, or its link beside "pay everything" (issue 14).
+    next_bill = re.search(r"/billing/invoices/(\d+)/", dashboard).group(1)
     unpaid = session.get(portal.url + "/billing/invoices/?status=unpaid", timeout=30).text
     bills = list(dict.fromkeys(re.findall(r'href="/billing/invoices/(\d+)/"', unpaid)))
     others = [b for b in bills if b != next_bill]
@@ -87,6 +94,7 @@ def signed_in_paths(portal) -> dict[str, str]:
     ticket = re.search(r'href="/support/tickets/(\d+)/"', tickets).group(1)
 
     declined = _payment(portal, session, others[0], CARD_DECLINED)
+    transfer = _transfer_report(portal, reporter_session(portal))
     receipt = _payment(portal, session, others[-1], CARD_SUCCEEDS)
     eventually(
         lambda: 'data-status="settled"' in session.get(portal.url + receipt, timeout=30).text,
@@ -104,21 +112,67 @@ def signed_in_paths(portal) -> dict[str, str]:
         "ticket": f"/support/tickets/{ticket}/",
         "new-ticket": "/support/tickets/new/",
         "profile": "/accounts/profile/",
+        "transfer-new": "/billing/transfers/new/",
+        "transfer": transfer,
+        "staff-transfers": "/staff/transfers/",
+        "staff-transfer": transfer.replace("/billing/transfers/", "/staff/transfers/"),
     }
 
 
-@pytest.fixture(scope="module")
-def contexts(browser, browser_context_args, signed_in_state):
-    """One context per (viewport, signed in or not), CSP bypassed so axe-core can be injected."""
-    made: dict[tuple[str, bool], BrowserContext] = {}
+def _transfer_report(portal, session) -> str:
+    """Report a transfer of the first unpaid invoice with a small PNG receipt, as the form posts
+    it; its path."""
+    import io
+    from datetime import date, timedelta
 
-    def get(size: str, signed_in: bool) -> BrowserContext:
+    from PIL import Image
+
+    form_url = f"{portal.url}/billing/transfers/new/"
+    form = session.get(form_url, timeout=30).text
+    num_bill = re.search(r'name="invoices" value="(\d+)"', form).group(1)
+    total = re.search(
+        rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
+    ).group(1)
+    receipt = io.BytesIO()
+    Image.new("RGB", (60, 80), (240, 240, 240)).save(receipt, format="PNG")
+    answer = session.post(
+        form_url,
+        data={
+            "csrfmiddlewaretoken": _csrf(form),
+            "invoices": num_bill,
+            "bank": "other",
+            "paid_on": (date.today() - timedelta(days=1)).isoformat(),
+            "amount": total,
+            "reference": f"A11Y-{num_bill}",
+        },
+        files={"receipt": ("r.png", receipt.getvalue(), "image/png")},
+        headers={"Referer": form_url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    return answer.headers["Location"]
+
+
+@pytest.fixture(scope="module")
+def contexts(browser, browser_context_args, signed_in_state, portal):
+    """One context per (viewport, signed in or not), CSP bypassed so axe-core can be injected."""
+    from tests.e2e.test_transfer import REPORTER_DNI, REPORTER_PASSWORD, staff_storage_state
+
+    made: dict[tuple[str, bool | str], BrowserContext] = {}
+    accounts = {
+        True: lambda: signed_in_state,
+        "staff": lambda: staff_storage_state(portal),
+        "reporter": lambda: portal.storage_state(REPORTER_DNI, REPORTER_PASSWORD),
+    }
+
+    def get(size: str, signed_in: bool | str) -> BrowserContext:
         if (size, signed_in) not in made:
             context = browser.new_context(
                 **{**browser_context_args, "viewport": VIEWPORTS.get(size.split("-")[0], NARROW)},
                 color_scheme="dark" if size.endswith("-dark") else "light",
                 bypass_csp=True,
-                storage_state=signed_in_state if signed_in else None,
+                storage_state=accounts[signed_in]() if signed_in else None,
                 # The service worker would answer some requests itself; these tests look at pages.
                 service_workers="block",
             )
@@ -132,7 +186,7 @@ def contexts(browser, browser_context_args, signed_in_state):
 
 
 def _open(contexts, signed_in_paths, name: str, size: str):
-    signed_in = name in SIGNED_IN
+    signed_in = OTHER_ACCOUNTS.get(name, name in SIGNED_IN)
     path = signed_in_paths[name] if signed_in else SIGNED_OUT[name]
     page = contexts(size, signed_in).new_page()
     response = page.goto(path)

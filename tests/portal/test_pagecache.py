@@ -8,9 +8,10 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import MessageEncoder
+from django.db import transaction
 from django.test import Client
 
-from billing.models import Payment, PaymentStatus
+from billing.models import Payment, PaymentInvoice
 from portal.smartisp import cache
 from tests.billing.test_dashboard import mock_dashboard, tickets_body
 from tests.conftest import PASSWORD, api, example, example_json
@@ -112,16 +113,26 @@ def test_another_subscriber_on_the_same_browser_sees_their_own_page(
     assert 'id="invoice-93112"' in page and 'id="invoice-3112"' not in page
 
 
-def pending_payment(subscriber) -> Payment:
-    return Payment(
-        user=subscriber,
-        client_id=1,
-        invoice_id=4585,
-        num_bill="4624",
-        amount="21.51",
-        gateway="sandbox",
-        status=PaymentStatus.PENDING,
+def pending_payment(subscriber, *, signals: bool = True) -> Payment:
+    """A payment of invoice 4624 saved to the ledger, as another phone's pay button leaves it
+    (`signals=False`: written the way another process's save looks from here)."""
+    payment = Payment(
+        user=subscriber, client_id=1, amount="21.51", gateway="sandbox", status="pending"
     )
+    with transaction.atomic():
+        if signals:
+            payment.save()
+        else:
+            (payment,) = Payment.objects.bulk_create([payment])
+        PaymentInvoice.objects.bulk_create(
+            [
+                PaymentInvoice(
+                    payment=payment, position=0, client_id=1, invoice_id=4585,
+                    num_bill="4624", amount="21.51",
+                )
+            ]
+        )  # fmt: skip
+    return payment
 
 
 def test_a_payment_started_elsewhere_shows_on_the_next_view(
@@ -131,9 +142,9 @@ def test_a_payment_started_elsewhere_shows_on_the_next_view(
     page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
     assert "/billing/invoices/4624/pay/" in page
     # The subscriber pays from their phone; the ledger changes, SmartISP's answer does not.
-    pending_payment(subscriber).save()
+    pending_payment(subscriber)
     page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
-    assert "A payment of this invoice is under way." in page
+    assert "You did not finish paying this invoice." in page
     assert "/billing/invoices/4624/pay/" not in page
 
 
@@ -144,9 +155,9 @@ def test_without_a_shared_cache_the_ledger_itself_is_asked(
     assert rendered(subscriber_client.get("/billing/invoices/4624/", **EN))
     assert not rendered(subscriber_client.get("/billing/invoices/4624/", **EN))
     # Written the way another process's save looks from here: no signal in this process.
-    Payment.objects.bulk_create([pending_payment(subscriber)])
+    pending_payment(subscriber, signals=False)
     page = subscriber_client.get("/billing/invoices/4624/", **EN).content.decode()
-    assert "A payment of this invoice is under way." in page
+    assert "You did not finish paying this invoice." in page
 
 
 def test_forgetting_the_subscriber_drops_their_kept_pages(subscriber_client, smartisp):

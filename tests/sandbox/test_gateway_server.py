@@ -150,6 +150,34 @@ def test_refund_sends_payment_refunded(sandbox_gateway, webhook_receiver):
     assert sandbox_gateway.http.post(url, timeout=TIMEOUT).status_code == 409  # only once
 
 
+def test_expire_closes_an_open_session_so_it_can_no_longer_be_paid(
+    sandbox_gateway, webhook_receiver
+):
+    session = sandbox_gateway.create(webhook_url=webhook_receiver.url)
+    url = sandbox_gateway.root + f"/checkout/sessions/{session['id']}/expire"
+
+    response = sandbox_gateway.http.post(url, timeout=TIMEOUT)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "expired"
+    assert sandbox_gateway.status(session["id"])["status"] == "expired"
+    paid = sandbox_gateway.pay(session["id"], SUCCESS_CARD)
+    assert paid.status_code == 409 and "caducó" in paid.text
+    assert webhook_receiver.received == []  # expiring sends nothing, and nothing was charged
+    assert sandbox_gateway.http.post(url, timeout=TIMEOUT).status_code == 409  # only once
+
+
+def test_a_paid_session_cannot_be_expired(sandbox_gateway, webhook_receiver):
+    session = sandbox_gateway.create(webhook_url=webhook_receiver.url)
+    sandbox_gateway.pay(session["id"], SUCCESS_CARD)
+    url = sandbox_gateway.root + f"/checkout/sessions/{session['id']}/expire"
+
+    assert sandbox_gateway.http.post(url, timeout=TIMEOUT).status_code == 409
+    assert sandbox_gateway.status(session["id"])["status"] == "succeeded"
+    missing = sandbox_gateway.root + "/checkout/sessions/cs_nope/expire"
+    assert sandbox_gateway.http.post(missing, timeout=TIMEOUT).status_code == 404
+
+
 def test_unknown_card_rerenders_with_an_error(sandbox_gateway, webhook_receiver):
     session = sandbox_gateway.create(webhook_url=webhook_receiver.url)
     response = sandbox_gateway.pay(session["id"], "1234 5678")

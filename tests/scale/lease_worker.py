@@ -1,16 +1,15 @@
 """`manage.py db_worker` with the settlement claim's lease and the reconciler's grace shortened.
 
-A killed worker's claim on a payment lasts billing.settlement.CLAIM_FOR (5 minutes) and the
-reconciler waits OVERDUE_GRACE (a minute) more before re-queueing it: right for production, too
-long for a test that watches another worker take over. The test starts its workers through this
-file with SCALE_LEASE_SECONDS and SCALE_OVERDUE_GRACE_SECONDS set.
+A killed worker's claim on a payment lasts PAYMENT_SETTLE_CLAIM_SECONDS (5 minutes) and the
+reconciler waits PAYMENT_RECONCILE_GRACE_SECONDS (a minute) more before re-queueing it: right for
+production, too long for a test that watches another worker take over. The test starts its
+workers through this file with SCALE_LEASE_SECONDS and SCALE_OVERDUE_GRACE_SECONDS set.
 
     python tests/scale/lease_worker.py --worker-id w1 --interval 0.2 --reconcile-interval 1
 """
 
 import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -19,16 +18,18 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 def main() -> None:
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ["PAYMENT_SETTLE_CLAIM_SECONDS"] = os.environ["SCALE_LEASE_SECONDS"]
+    os.environ["PAYMENT_RECONCILE_GRACE_SECONDS"] = os.environ["SCALE_OVERDUE_GRACE_SECONDS"]
     import django
 
     django.setup()
-    from billing import reconcile, settlement
+    from django.conf import settings
 
-    # Fail loudly if the payments code stops reading these names: the test would wait in vain.
-    assert isinstance(settlement.CLAIM_FOR, timedelta)
-    assert isinstance(reconcile.OVERDUE_GRACE, timedelta)
-    settlement.CLAIM_FOR = timedelta(seconds=float(os.environ["SCALE_LEASE_SECONDS"]))
-    reconcile.OVERDUE_GRACE = timedelta(seconds=float(os.environ["SCALE_OVERDUE_GRACE_SECONDS"]))
+    # Fail loudly if the settings stop reading these names: the test would wait in vain.
+    assert int(os.environ["SCALE_LEASE_SECONDS"]) == settings.PAYMENT_SETTLE_CLAIM_SECONDS
+    assert (
+        int(os.environ["SCALE_OVERDUE_GRACE_SECONDS"]) == settings.PAYMENT_RECONCILE_GRACE_SECONDS
+    )
 
     from django.core.management import execute_from_command_line
 

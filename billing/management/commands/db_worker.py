@@ -72,4 +72,8 @@ class Command(DBWorkerCommand):
                 name="payments-reconciler",
                 daemon=True,
             ).start()
+            # The same worker queues the staff digest of waiting transfer reports (once a day).
+            from transfers.worker import digest_thread_start
+
+            digest_thread_start(stop)
         super().handle(*args, **options)

@@ -472,3 +472,38 @@ def test_way_to_pay_is_payphone_unless_the_setting_says_otherwise(settings):
     assert get_gateway("payphone").way_to_pay == "PayPhone"
     settings.PAYMENT_WAY_TO_PAY = "Pago en línea"
     assert get_gateway("payphone").way_to_pay == "Pago en línea"
+
+
+# -- Reverse: a superseded checkout paid late --------------------------------------------------
+
+
+def reversing() -> CheckoutRef:
+    return CheckoutRef(reference="ref-1", session_id=PAYMENT_ID, transaction_id=str(TXN))
+
+
+def test_refund_is_payphones_reverse_call_with_its_transaction_id(mock):
+    # https://docs.payphone.app/reversar-pago: POST /api/Reverse {"id": <transaction>} -> true.
+    mock.add(responses.POST, "https://pay.payphonetodoesposible.com/api/Reverse", json=True)
+
+    get_gateway("payphone").payment_refund(reversing())
+
+    (call,) = mock.calls
+    assert json_body(call) == {"id": TXN}
+    assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_a_reverse_payphone_refuses_is_rejected(mock):
+    # The documented failure: {"message", "errorCode"} (past the same-day window, or unknown).
+    answer = {"message": "La transacción no existe", "errorCode": 20}
+    mock.add(
+        responses.POST, "https://pay.payphonetodoesposible.com/api/Reverse", status=400, json=answer
+    )
+
+    with pytest.raises(GatewayRejected):
+        get_gateway("payphone").payment_refund(reversing())
+
+
+def test_payphone_cannot_expire_a_checkout(mock):
+    with pytest.raises(GatewayRejected):
+        get_gateway("payphone").checkout_expire(reversing())
+    assert len(mock.calls) == 0

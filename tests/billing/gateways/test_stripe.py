@@ -397,3 +397,46 @@ def test_a_refund_of_a_charge_without_a_payment_intent_is_unlinked(mock):
 
 def test_way_to_pay_is_stripe():
     assert get_gateway("stripe").way_to_pay == "Stripe"
+
+
+# -- start again, and a superseded checkout paid late ----------------------------------------------
+
+
+def test_expire_posts_to_the_sessions_expire_endpoint(mock):
+    # https://docs.stripe.com/api/checkout/sessions/expire: POST, no parameters, the session back.
+    mock.add(
+        responses.POST, f"{API}/v1/checkout/sessions/{SESSION}/expire", json=session(REFERENCE)
+    )
+
+    get_gateway("stripe").checkout_expire(ref())
+
+    (call,) = mock.calls
+    assert call.request.headers["Authorization"] == f"Bearer {SECRET_KEY}"
+
+
+def test_expiring_a_session_that_is_not_open_is_rejected(mock):
+    error = {"error": {"type": "invalid_request_error", "message": "not open"}}
+    mock.add(responses.POST, f"{API}/v1/checkout/sessions/{SESSION}/expire", status=400, json=error)
+
+    with pytest.raises(GatewayRejected):
+        get_gateway("stripe").checkout_expire(ref())
+
+
+def test_refund_creates_a_refund_of_the_whole_payment_intent_once(mock):
+    # https://docs.stripe.com/api/refunds/create: payment_intent, no amount = all of it.
+    refund = {"id": "re_1", "object": "refund", "payment_intent": INTENT, "status": "succeeded"}
+    mock.add(responses.POST, f"{API}/v1/refunds", json=refund)
+
+    get_gateway("stripe").payment_refund(
+        CheckoutRef(reference=REFERENCE, session_id=SESSION, transaction_id=INTENT)
+    )
+
+    (call,) = mock.calls
+    assert form(call) == {"payment_intent": INTENT}
+    assert call.request.headers["Idempotency-Key"] == f"refund-{REFERENCE}"
+
+
+def test_a_refund_without_a_payment_intent_sends_nothing(mock):
+    with pytest.raises(GatewayRejected):
+        get_gateway("stripe").payment_refund(ref())
+    assert len(mock.calls) == 0

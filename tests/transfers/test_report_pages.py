@@ -1,0 +1,98 @@
+"""/billing/transfers/<id>/ and its receipt: the owner's (and staff's) only."""
+
+import pytest
+
+from tests.transfers.helpers import report_make
+
+
+def test_a_report_under_review_says_so(subscriber_client, subscriber):
+    report = report_make(subscriber)
+
+    response = subscriber_client.get(f"/billing/transfers/{report.pk}/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Under review." in page
+    assert "3112" in page and "4624" in page and "$351.51" in page
+    assert f'href="/billing/transfers/{report.pk}/receipt/"' in page
+
+
+def test_a_rejected_report_shows_staffs_reason(subscriber_client, subscriber, staff):
+    report = report_make(
+        subscriber,
+        status="rejected",
+        reason="The amount never reached our account.",
+        decided_by=staff,
+    )
+
+    page = subscriber_client.get(f"/billing/transfers/{report.pk}/").content.decode()
+
+    assert "Rejected." in page
+    assert "The amount never reached our account." in page
+
+
+def test_an_approved_report_says_recorded(subscriber_client, subscriber, staff):
+    report = report_make(subscriber, status="approved", decided_by=staff)
+
+    page = subscriber_client.get(f"/billing/transfers/{report.pk}/").content.decode()
+
+    assert "Recorded." in page
+
+
+@pytest.mark.parametrize("suffix", ["", "receipt/"])
+def test_another_subscribers_report_and_receipt_are_404(
+    client, subscriber, other_subscriber, suffix
+):
+    report = report_make(subscriber)
+    client.force_login(other_subscriber)
+
+    response = client.get(f"/billing/transfers/{report.pk}/{suffix}")
+    missing = client.get(f"/billing/transfers/{report.pk + 1000}/{suffix}")
+
+    assert response.status_code == 404
+    assert missing.status_code == 404
+    assert b"RIFF" not in response.content and b"PNG" not in response.content
+
+
+def test_the_owner_gets_the_receipt_as_an_inert_download(subscriber_client, subscriber):
+    report = report_make(subscriber)
+
+    response = subscriber_client.get(f"/billing/transfers/{report.pk}/receipt/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"] == f'inline; filename="receipt-{report.pk}.png"'
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "script-src" not in response["Content-Security-Policy"]
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+def test_staff_get_any_receipt(staff_client, subscriber):
+    report = report_make(subscriber)
+
+    response = staff_client.get(f"/billing/transfers/{report.pk}/receipt/")
+
+    assert response.status_code == 200
+
+
+def test_staff_cannot_see_the_subscribers_status_page_as_their_own(staff_client, subscriber):
+    report = report_make(subscriber)
+
+    assert staff_client.get(f"/billing/transfers/{report.pk}/").status_code == 404
+
+
+def test_receipts_are_not_served_from_media_url(subscriber_client, subscriber):
+    report = report_make(subscriber)
+
+    assert subscriber_client.get("/media/" + report.receipt.name).status_code == 404
+
+
+def test_anonymous_visitors_get_no_receipt(client, subscriber):
+    report = report_make(subscriber)
+
+    response = client.get(f"/billing/transfers/{report.pk}/receipt/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

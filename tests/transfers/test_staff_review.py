@@ -1,0 +1,148 @@
+"""/staff/transfers/: staff see the queue oldest first, each report beside its receipt, and
+decide once; everyone else gets a 404."""
+
+from datetime import timedelta
+
+import pytest
+import responses
+from django.utils import timezone
+
+from tests.conftest import api
+from tests.transfers.helpers import pdf_bytes, report_make
+from transfers.models import TransferReport
+
+
+@pytest.mark.parametrize("path", ["/staff/transfers/", "/staff/transfers/{pk}/"])
+def test_subscribers_get_404_on_staff_pages(subscriber_client, subscriber, path):
+    report = report_make(subscriber)
+
+    response = subscriber_client.get(path.format(pk=report.pk))
+
+    assert response.status_code == 404
+
+
+def test_a_subscriber_cannot_post_a_decision(subscriber_client, subscriber):
+    report = report_make(subscriber)
+
+    response = subscriber_client.post(f"/staff/transfers/{report.pk}/", {"decision": "approve"})
+
+    assert response.status_code == 404
+    assert TransferReport.objects.get().status == "review"
+
+
+def test_the_queue_lists_waiting_reports_oldest_first(staff_client, subscriber, staff):
+    now = timezone.now()
+    newer = report_make(subscriber, reference="222222", created_at=now - timedelta(hours=1))
+    older = report_make(subscriber, reference="111111", created_at=now - timedelta(days=2))
+    report_make(subscriber, reference="333333", status="rejected", decided_by=staff)
+
+    page = staff_client.get("/staff/transfers/").content.decode()
+
+    assert page.index(f"/staff/transfers/{older.pk}/") < page.index(f"/staff/transfers/{newer.pk}/")
+    assert "333333" not in page
+
+
+def test_the_review_shows_the_report_its_receipt_and_the_unpaid_invoices(
+    staff_client, subscriber, unpaid
+):
+    report = report_make(subscriber)
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/").content.decode()
+
+    assert f'<img class="receipt-image" src="/billing/transfers/{report.pk}/receipt/"' in page
+    assert "Open at full size to zoom" in page
+    assert "0012345" in page and "$351.51" in page
+    assert "3112 ✓" in page and "4624 ✓" in page  # both still unpaid in SmartISP
+    assert 'name="decision" value="approve"' in page
+    assert 'name="decision" value="reject"' in page
+
+
+def test_a_pdf_receipt_is_shown_in_a_frame(staff_client, subscriber, unpaid):
+    from django.core.files.base import ContentFile
+
+    report = report_make(subscriber, receipt_type="application/pdf")
+    report.receipt.save("r.pdf", ContentFile(pdf_bytes()))
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/").content.decode()
+    receipt = staff_client.get(f"/billing/transfers/{report.pk}/receipt/")
+
+    assert f'<iframe class="receipt-pdf" src="/billing/transfers/{report.pk}/receipt/"' in page
+    assert receipt["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in receipt["Content-Security-Policy"]
+
+
+def test_the_review_still_opens_when_smartisp_is_down(staff_client, subscriber, smartisp):
+    smartisp.upsert(responses.GET, api("InvoiceClientStatus3/1"), status=503, body="down")
+    report = report_make(subscriber)
+
+    response = staff_client.get(f"/staff/transfers/{report.pk}/")
+
+    assert response.status_code == 200
+    assert "SmartISP did not answer" in response.content.decode()
+
+
+def test_a_rejection_needs_a_reason(staff_client, subscriber, unpaid):
+    report = report_make(subscriber)
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": "reject"})
+
+    assert response.status_code == 400
+    assert "Say why the transfer is rejected" in response.content.decode()
+    assert TransferReport.objects.get().status == "review"
+
+
+def test_a_rejection_is_recorded_with_who_and_when(staff_client, subscriber, staff):
+    report = report_make(subscriber)
+
+    response = staff_client.post(
+        f"/staff/transfers/{report.pk}/",
+        {"decision": "reject", "reason": "No such deposit in our statement."},
+    )
+
+    report.refresh_from_db()
+    assert response.status_code == 303
+    assert response["Location"] == "/staff/transfers/"
+    assert report.status == "rejected"
+    assert report.reason == "No such deposit in our statement."
+    assert report.decided_by == staff
+    assert abs(report.decided_at - timezone.now()) < timedelta(seconds=10)
+    assert report.payment is None
+
+
+def test_a_second_decision_changes_nothing(staff_client, subscriber, staff):
+    report = report_make(subscriber)
+    staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": "reject", "reason": "no"})
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": "approve"})
+
+    report.refresh_from_db()
+    assert report.status == "rejected" and report.payment is None
+    follow = staff_client.get(response["Location"]).content.decode()
+    assert "This report was already decided; nothing changed." in follow
+    assert "Rejected by Ana Staff" in follow
+
+
+def test_an_unknown_decision_is_refused(staff_client, subscriber):
+    report = report_make(subscriber)
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": "maybe"})
+
+    assert response.status_code == 400
+    assert TransferReport.objects.get().status == "review"
+
+
+def test_decisions_are_visible_in_the_admin(client, subscriber, db):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("0888888888", "admin-pass-123", name="Root")
+    report_make(subscriber, status="rejected", reason="no money", decided_by=admin)
+    client.force_login(admin)
+
+    page = client.get("/admin/transfers/transferreport/").content.decode()
+    detail = client.get(
+        f"/admin/transfers/transferreport/{TransferReport.objects.get().pk}/change/"
+    )
+
+    assert "Root" in page and "0012345" in page
+    assert detail.status_code == 200
+    assert "no money" in detail.content.decode()

@@ -1,0 +1,11 @@
+"""URLs of the staff review under /staff/transfers/ (DESIGN.md section 5)."""
+
+from django.urls import path
+
+from transfers import staff_views
+
+app_name = "staff_transfers"
+urlpatterns = [
+    path("", staff_views.queue, name="queue"),
+    path("<int:pk>/", staff_views.review, name="review"),
+]
