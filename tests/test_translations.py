@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SOURCES = ["accounts", "billing", "support", "portal", "templates", "locale", "manage.py"]
+SOURCES = [
+    "accounts",
+    "billing",
+    "support",
+    "messaging",
+    "portal",
+    "templates",
+    "locale",
+    "manage.py",
+]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo", ".compiled")
 
 pytestmark = pytest.mark.skipif(
