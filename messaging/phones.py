@@ -6,7 +6,12 @@ from django.conf import settings
 
 
 def phone_e164(raw: object, *, region: str | None = None) -> str:
-    """`raw` as E.164 ("+593991234567"), or "" when it is not a possible, valid number."""
+    """`raw` as E.164 ("+593991234567"), or "" when it cannot be a number of its country.
+
+    "Possible" (the right length), not "valid": phonenumbers' list of allocated ranges trails
+    the carriers' (it rejects 096… mobiles today), and a number nobody has only costs a send the
+    provider refuses.
+    """
     text = str(raw or "").strip()
     if not text:
         return ""
@@ -14,7 +19,7 @@ def phone_e164(raw: object, *, region: str | None = None) -> str:
         number = phonenumbers.parse(text, region or settings.PHONE_REGION)
     except phonenumbers.NumberParseException:
         return ""
-    if not phonenumbers.is_valid_number(number):
+    if not phonenumbers.is_possible_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

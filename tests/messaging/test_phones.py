@@ -10,6 +10,7 @@ from messaging.phones import phone_e164, phone_tail
     [
         ("0991234567", "+593991234567"),  # the sandbox's and SmartISP's usual national form
         ("099 123 4567", "+593991234567"),
+        ("0965432109", "+593965432109"),  # a mobile range phonenumbers does not list yet
         ("+593 99 123 4567", "+593991234567"),
         ("593991234567", "+593991234567"),  # the country code without its plus
         (991234567, "+593991234567"),  # SmartISP may send it as a JSON number, zero lost
