@@ -86,7 +86,8 @@ def code_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CodeForm(request.POST)
         if form.is_valid():
-            check = codes.code_verify(form.cleaned_data["dni"], form.cleaned_data["code"])
+            data = form.cleaned_data
+            check = codes.code_verify(request, data["dni"], data["code"])
             if check.ok:
                 return _signed_in(request, check.user)
             if check.too_many:

@@ -42,6 +42,8 @@ CODE_TRIES = 5
 CODE_INTERVAL_SECONDS = 60
 CODES_PER_HOUR = 5
 CODES_PER_IP_PER_HOUR = 30
+# Wrong codes from one address in an hour, over every DNI: guessing across many accounts stops.
+WRONG_CODES_PER_IP_PER_HOUR = 50
 # How long "the phone channel had trouble" is shown on the code page after a failed send.
 TROUBLE_SECONDS = 10 * 60
 _TROUBLE_KEY = "accounts:code:trouble"
@@ -180,11 +182,21 @@ class CodeCheck:
         return self.user is not None
 
 
-def code_verify(dni: str, code: str) -> CodeCheck:
+def code_verify(request: HttpRequest, dni: str, code: str) -> CodeCheck:
     """Check `code` for `dni`. A right one is used up and gives the account; the channel it
     came by becomes the account's channel for notices."""
     dni = normalize_dni(dni)
     code = "".join(ch for ch in str(code) if ch.isdigit())
+    wrong_key = _key("ip-wrong", get_client_ip_address(request) or "-")
+    if (cache.get(wrong_key) or 0) >= WRONG_CODES_PER_IP_PER_HOUR:
+        return CodeCheck(too_many=True)
+    check = _code_check(dni, code)
+    if not check.ok:
+        _count(wrong_key, 3600)
+    return check
+
+
+def _code_check(dni: str, code: str) -> CodeCheck:
     # Counted for every DNI alike, so "too many tries" says nothing about who exists.
     if _count(_key("tries", dni), int(CODE_LIFETIME.total_seconds())) > CODE_TRIES:
         return CodeCheck(too_many=True)

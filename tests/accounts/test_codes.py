@@ -420,3 +420,22 @@ def test_the_code_form_does_the_same_work_whatever_the_dni(smartisp, db):
 
     assert shapes[0] == shapes[1] == shapes[2]
     assert len(smartisp.calls) == 0
+
+
+def test_one_address_guessing_codes_across_many_dnis_is_stopped(client, smartisp, ask, db):
+    mock_subscriber(smartisp, DNI, 105)
+    smartisp.post(WA_MESSAGES, json=wa_accepted(E164))
+    ask()
+    run_tasks()
+    code = the_code(smartisp)
+    for n in range(50):
+        assert verify(client, "123456", dni=f"17{n:08d}").status_code == 200
+
+    # Even the right code of a real account is refused from this address for now...
+    assert verify(client, code).status_code == 429
+    assert "_auth_user_id" not in client.session
+    # ...not from another one.
+    other = client.post(
+        "/accounts/code/verify/", {"dni": DNI, "code": code}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other["Location"] == "/accounts/code/password/"
