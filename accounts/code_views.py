@@ -25,6 +25,10 @@ from messaging.service import phone_channel_enabled
 logger = logging.getLogger(__name__)
 
 SESSION_DNI = "accounts_code_dni"
+# Asked from the password-reset page: after the code, choose a new password.
+SESSION_RESET = "accounts_code_reset"
+# Signed in by a code in this session: proof enough to choose a password without the old one.
+SESSION_BY_CODE = "accounts_signed_in_by_code"
 CODE_BACKEND = "accounts.backends.CachedModelBackend"
 
 
@@ -54,6 +58,7 @@ class CodeForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def code_request(request: HttpRequest) -> HttpResponse:
     form = DniForm(request.POST if request.method == "POST" else None)
+    reset = bool(request.GET.get("reset"))
     status = 200
     retry_after = None
     if form.is_bound and form.is_valid():
@@ -70,8 +75,9 @@ def code_request(request: HttpRequest) -> HttpResponse:
                 )
         else:
             request.session[SESSION_DNI] = dni
+            request.session[SESSION_RESET] = reset
             return redirect("accounts:code_verify")
-    context = {"form": form, "enabled": phone_channel_enabled()}
+    context = {"form": form, "enabled": phone_channel_enabled(), "reset": reset}
     response = render(request, "accounts/code_request.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -110,16 +116,19 @@ def code_verify(request: HttpRequest) -> HttpResponse:
 
 
 def _signed_in(request: HttpRequest, user) -> HttpResponse:
+    reset = request.session.get(SESSION_RESET, False)
     login(request, user, backend=CODE_BACKEND)
     # Signed in by a code: the session ends with the browser, as with an emailed link.
     request.session.set_expiry(0)
     request.session.pop(SESSION_DNI, None)
+    request.session.pop(SESSION_RESET, None)
+    request.session[SESSION_BY_CODE] = True
     services.account_signed_in(user, language=get_language())
     tail = phone_tail(user.phone)
     if tail:
         text = _("Signed in with the code sent to your phone ending in %(tail)s.")
         messages.success(request, text % {"tail": tail})
-    if not user.has_usable_password():
+    if reset or not user.has_usable_password():
         return redirect("accounts:code_password")
     return redirect(settings.LOGIN_REDIRECT_URL)
 
@@ -129,7 +138,10 @@ def _signed_in(request: HttpRequest, user) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def code_password(request: HttpRequest) -> HttpResponse:
-    """A new account signed in by code: choose a password now, or keep signing in by code."""
+    """Signed in by a code: choose a password (a new account, or a forgotten one), or skip."""
+    if not request.session.get(SESSION_BY_CODE):
+        # Signed in with the password: changing it asks for the old one (the profile's form).
+        return redirect("accounts:profile")
     form = SetPasswordForm(
         request.user, request.POST if request.method == "POST" else None, label_suffix=""
     )
@@ -137,6 +149,8 @@ def code_password(request: HttpRequest) -> HttpResponse:
         user = form.save()
         # Keep this session signed in: the password changed the session's hash.
         update_session_auth_hash(request, user)
+        request.session.pop(SESSION_BY_CODE, None)
         messages.success(request, _("Your password is set. Welcome!"))
         return redirect(settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/code_password.html", {"form": form})
+    context = {"form": form, "new_account": not request.user.has_usable_password()}
+    return render(request, "accounts/code_password.html", context)

@@ -379,8 +379,48 @@ def test_code_form_asks_for_a_dni_and_keeps_what_was_typed(client, db):
 
 
 def test_sign_in_activation_and_reset_pages_offer_a_code(client, db):
-    for path in ("/accounts/login/", "/accounts/activate/", "/accounts/password-reset/"):
+    for path in ("/accounts/login/", "/accounts/activate/"):
         assert 'href="/accounts/code/"' in client.get(path).content.decode(), path
+    reset = client.get("/accounts/password-reset/").content.decode()
+    assert 'href="/accounts/code/?reset=1"' in reset
+
+
+def test_forgotten_password_is_replaced_after_a_code_from_the_reset_page(
+    client, smartisp, django_capture_on_commit_callbacks, db
+):
+    account = User.objects.create_user(DNI, PASSWORD, smartisp_id=105, name="Luis")
+    mock_subscriber(smartisp, DNI, 105)
+    smartisp.post(WA_MESSAGES, json=wa_accepted(E164))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/?reset=1", {"dni": DNI})
+    run_tasks()
+
+    done = verify(client, the_code(smartisp))
+
+    assert done["Location"] == "/accounts/code/password/"
+    page = client.get("/accounts/code/password/").content.decode()
+    assert "Choose a new password" in page and "keep my current password" in page
+    client.post(
+        "/accounts/code/password/",
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    account.refresh_from_db()
+    assert account.check_password(NEW_PASSWORD)
+    # Once: changing it again asks for the old one, on the profile.
+    assert client.get("/accounts/code/password/")["Location"] == "/accounts/profile/"
+
+
+def test_signed_in_with_a_password_cannot_set_one_without_the_old(client, subscriber):
+    client.force_login(subscriber)
+
+    page = client.post(
+        "/accounts/code/password/",
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert page["Location"] == "/accounts/profile/"
+    subscriber.refresh_from_db()
+    assert subscriber.check_password(PASSWORD)
 
 
 def test_without_a_phone_backend_no_page_offers_a_code(client, db, settings):
