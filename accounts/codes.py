@@ -99,8 +99,22 @@ def code_request(request: HttpRequest, dni: str, *, language: str) -> None:
 
 def phone_trouble() -> bool:
     """Whether a recent send failed (provider or SmartISP down): the code page says so to
-    everyone, since it cannot say whose code it was."""
-    return bool(cache.get(_TROUBLE_KEY))
+    everyone, since it cannot say whose code it was.
+
+    The cache flag is seen by every process only with a shared cache (Redis); the latest
+    finished send of the last minutes, in the database, is seen everywhere.
+    """
+    if cache.get(_TROUBLE_KEY):
+        return True
+    cutoff = timezone.now() - timedelta(seconds=TROUBLE_SECONDS)
+    latest = (
+        PhoneCode.objects.filter(created_at__gte=cutoff)
+        .exclude(sent_at=None, failure="")
+        .order_by("-created_at")
+        .values_list("failure", flat=True)
+        .first()
+    )
+    return bool(latest)
 
 
 # -- on the task worker ---------------------------------------------------------------------------
