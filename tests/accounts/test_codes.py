@@ -456,7 +456,7 @@ def test_the_code_form_does_the_same_work_whatever_the_dni(smartisp, db):
         # What differs by nature: savepoint names, session keys, task ids and times.
         sql = re.sub(r'"s\d+_x\d+"', "<savepoint>", sql)
         sql = re.sub(r"'[0-9a-z]{32}'|'[0-9a-f-]{36}'|'[0-9a-f]{32}'", "<key>", sql)
-        sql = re.sub(r"'\d{4}-\d\d-\d\d[ T][\d:.]+'", "<time>", sql)
+        sql = re.sub(r"'\d{4}-\d\d-\d\d[ T][\d:.+-]+'", "<time>", sql)
         sql = re.sub(r"'[A-Za-z0-9_:.-]{40,}'", "<signed session data>", sql)
         shapes.append(sql)
 
