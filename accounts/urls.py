@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import views
+from accounts import code_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -24,4 +24,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("profile/", views.profile, name="profile"),
+    # Sign-in by a code sent by WhatsApp or SMS (accounts/code_views.py).
+    path("code/", code_views.code_request, name="code"),
+    path("code/verify/", code_views.code_verify, name="code_verify"),
+    path("code/password/", code_views.code_password, name="code_password"),
 ]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from billing.models import Payment
+from messaging.notify import RECEIPT, subscriber_channel, subscriber_notify
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ def receipt_send(payment: Payment) -> bool:
     """Email the receipt of a settled payment, in the subscriber's language. A failure to send
     is logged, never raised: the payment is recorded whatever the mail server does."""
     user = payment.user
+    # Subscribers who signed in by WhatsApp or SMS get it there (messaging/notify.py, issue 16).
+    if subscriber_channel(user) not in ("", "email"):
+        return bool(subscriber_notify(user, RECEIPT, _context(payment)))
     if not user.email:
         return False
     with translation.override(user.language or settings.LANGUAGE_CODE):

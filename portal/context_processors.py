@@ -10,4 +10,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         "PORTAL_SUPPORT_CONTACT": settings.PORTAL_SUPPORT_CONTACT,
         "PORTAL_PRIMARY_COLOR": settings.PORTAL_PRIMARY_COLOR,
         "PORTAL_LOGO": settings.PORTAL_LOGO,
+        # Sign-in pages offer a code by WhatsApp or SMS only when a phone backend is set.
+        "MESSAGING_ENABLED": bool(settings.MESSAGING_BACKEND),
     }

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "accounts",
     "support",
     "transfers",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,28 @@ if MEDIA_STORAGE_URL:
     }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Codes and notices by phone (DESIGN.md section 10; messaging/). MESSAGING_BACKEND: whatsapp
+# (Twilio SMS as its fallback when configured), twilio, console (prints to the log), or empty.
+MESSAGING_BACKEND = envstr("MESSAGING_BACKEND", "console" if DEBUG else "").strip().lower()
+MESSAGING_TIMEOUT = float(envstr("MESSAGING_TIMEOUT", "10"))
+MESSAGING_CONNECT_TIMEOUT = float(envstr("MESSAGING_CONNECT_TIMEOUT", "3"))
+PHONE_REGION = envstr("PHONE_REGION", "EC").upper()
+WHATSAPP_API_URL = envstr("WHATSAPP_API_URL", "https://graph.facebook.com/v25.0").rstrip("/")
+WHATSAPP_TOKEN = envstr("WHATSAPP_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = envstr("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_CODE_TEMPLATE = envstr("WHATSAPP_CODE_TEMPLATE", "")
+WHATSAPP_NOTICE_TEMPLATE = envstr("WHATSAPP_NOTICE_TEMPLATE", "")
+TWILIO_API_URL = envstr("TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = envstr("TWILIO_FROM", "")
+if MESSAGING_BACKEND == "whatsapp" and not (DEBUG or TESTING):
+    for _name in ("WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_CODE_TEMPLATE"):
+        envrequired(_name, debug=False, demo_default="")
+if MESSAGING_BACKEND == "twilio" and not (DEBUG or TESTING):
+    for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"):
+        envrequired(_name, debug=False, demo_default="")
 
 ADMINS = [("", email) for email in envlist("ADMINS")]
 MANAGERS = ADMINS

@@ -21,6 +21,7 @@ SOURCES = [
     "billing",
     "support",
     "transfers",
+    "messaging",
     "portal",
     "templates",
     "locale",

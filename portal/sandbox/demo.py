@@ -21,6 +21,8 @@ DEMO_BANK_ACCOUNTS = (
     "Banco Pichincha|Ahorros|2201234567|Mi ISP S.A.;"
     "Banco Guayaquil|Corriente|0012345678|Mi ISP S.A."
 )
+# The sandbox's subscriber with a phone and no email (portal/sandbox/smartisp_server.py, "(e)").
+DEMO_PHONE_DNI = "0401234567"
 
 logger = logging.getLogger("demo")
 
@@ -53,6 +55,7 @@ class Stack:
     port: int = 8000
     smartisp_port: int = 8001
     gateway_port: int = 8002
+    messaging_port: int = 0  # the WhatsApp Cloud API stand-in (issue 16); 0: any free port
     extra_env: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
     processes: list[subprocess.Popen] = field(default_factory=list)
@@ -68,6 +71,14 @@ class Stack:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    def __post_init__(self) -> None:
+        if not self.messaging_port:
+            self.messaging_port = free_port()
+
+    @property
+    def messaging_url(self) -> str:
+        return f"http://127.0.0.1:{self.messaging_port}"
 
     @property
     def env(self) -> dict[str, str]:
@@ -86,6 +97,12 @@ class Stack:
             # Bank transfers: the provider's accounts, and receipts kept in the demo's own folder.
             "PORTAL_BANK_ACCOUNTS": DEMO_BANK_ACCOUNTS,
             "MEDIA_ROOT": str(self.state_dir / "media"),
+            # Codes by WhatsApp go to the stand-in, which prints each one (issue 16).
+            "MESSAGING_BACKEND": "whatsapp",
+            "WHATSAPP_API_URL": f"{self.messaging_url}/v25.0",
+            "WHATSAPP_TOKEN": "sandbox-whatsapp-token",
+            "WHATSAPP_PHONE_NUMBER_ID": "100000000000001",
+            "WHATSAPP_CODE_TEMPLATE": "codigo_acceso",
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("PORTAL_TESTING", None)
@@ -137,6 +154,16 @@ class Stack:
              "--db", str(self.state_dir / "gateway.sqlite3"),
              "--secret", env["SANDBOX_GATEWAY_SECRET"], "--public-url", self.gateway_url],
         )  # fmt: skip
+        # The WhatsApp Cloud API stand-in: its log line of each code is what the demo shows.
+        self._start(
+            "sandbox whatsapp",
+            [sys.executable, "-m", "portal.sandbox.messaging_server",
+             "--port", str(self.messaging_port), "--token", env["WHATSAPP_TOKEN"],
+             "--phone-number-id", env["WHATSAPP_PHONE_NUMBER_ID"]],
+        )  # fmt: skip
+        if not wait_for_port(self.messaging_port):
+            self.stop()
+            raise RuntimeError("the WhatsApp stand-in did not start")
         if not (wait_for_port(self.smartisp_port) and wait_for_port(self.gateway_port)):
             self.stop()
             raise RuntimeError("the sandbox did not start")
@@ -172,10 +199,11 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--smartisp-port", type=int, default=8001)
     parser.add_argument("--gateway-port", type=int, default=8002)
+    parser.add_argument("--messaging-port", type=int, default=8003)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="demo: %(message)s")
 
-    for port in (args.port, args.smartisp_port, args.gateway_port):
+    for port in (args.port, args.smartisp_port, args.gateway_port, args.messaging_port):
         if not port_free(port):
             logger.error("port %s is already in use; stop what runs there or pass PORT=…", port)
             return 1
@@ -188,6 +216,7 @@ def main() -> int:
         port=args.port,
         smartisp_port=args.smartisp_port,
         gateway_port=args.gateway_port,
+        messaging_port=args.messaging_port,
         extra_env={"DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:///db.sqlite3")},
     )
     try:
@@ -196,7 +225,9 @@ def main() -> int:
             f"\n  Portal:   {stack.url}/\n"
             f"  Sign in:  DNI {DEMO_DNI}  password {DEMO_PASSWORD}\n"
             f"  Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.\n"
-            f"  Emails (activation links, receipts) are printed here. Ctrl-C stops everything.\n\n"
+            f"  Emails (activation links, receipts) are printed here. Ctrl-C stops everything.\n"
+            f"  No email? DNI {DEMO_PHONE_DNI} signs in by a WhatsApp code at {stack.url}"
+            f'/accounts/code/; the code is printed here ("WhatsApp: code …").\n\n'
         )
         sys.stdout.flush()
         while stack.running():

@@ -51,6 +51,7 @@ class Portal:
         self.url = stack.url
         self.gateway_url = stack.gateway_url
         self.smartisp_url = stack.smartisp_url
+        self.messaging_url = stack.messaging_url  # the WhatsApp stand-in's /__control/messages
         self.mail_dir = mail_dir
 
     def session(self, dni: str = DEMO_DNI, password: str = DEMO_PASSWORD):
@@ -76,6 +77,7 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         port=free_port(),
         smartisp_port=free_port(),
         gateway_port=free_port(),
+        messaging_port=free_port(),
         extra_env={
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),

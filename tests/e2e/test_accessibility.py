@@ -27,6 +27,8 @@ SIGNED_OUT = {
     "sign-in": "/accounts/login/",
     "activation": "/accounts/activate/",
     "password-reset": "/accounts/password-reset/",
+    "code": "/accounts/code/",
+    "code-verify": "/accounts/code/verify/",
     "offline": "/offline/",
 }
 SIGNED_IN = [
