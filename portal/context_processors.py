@@ -1,4 +1,4 @@
-"""Template context every page needs: the provider's name, contact and colours."""
+"""Template context every page needs: the provider's name, contact, colours and id's name."""
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -10,4 +10,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         "PORTAL_SUPPORT_CONTACT": settings.PORTAL_SUPPORT_CONTACT,
         "PORTAL_PRIMARY_COLOR": settings.PORTAL_PRIMARY_COLOR,
         "PORTAL_LOGO": settings.PORTAL_LOGO,
+        # What the national id is called ("cédula", "DNI", "CURP"), as the provider wrote it.
+        "PORTAL_ID_LABEL": settings.PORTAL_ID_LABEL,
     }

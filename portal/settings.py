@@ -305,3 +305,9 @@ LOGGING = {
 # Outside production the stylesheet and scripts are served straight from static/.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Finish (issue 19): one date style per language (portal/formats/), what the national id is
+# called, how support phone numbers without a country code are read (tel: and WhatsApp links).
+FORMAT_MODULE_PATH = ["portal.formats"]
+PORTAL_ID_LABEL = envstr("PORTAL_ID_LABEL", "cédula")
+PHONE_REGION = envstr("PHONE_REGION", "EC").upper()

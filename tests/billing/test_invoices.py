@@ -2,6 +2,7 @@
 
 import copy
 import re
+from datetime import date
 
 import pytest
 import requests
@@ -59,14 +60,14 @@ def test_unpaid_invoice_shows_period_dates_cost_iva_and_total(subscriber_client,
     assert "Cost $18.70" in row
     assert "IVA (15 %) $2.81" in row
     assert "Total $21.51" in row
-    assert "Unpaid" in row
+    assert "Overdue" in row  # due 31 Oct 2024: unpaid and past due
     assert 'href="/billing/invoices/4624/"' in page
 
 
 def test_invoice_with_id_0_and_spanish_status_is_listed_as_unpaid(subscriber_client, invoices):
     page = subscriber_client.get("/billing/invoices/", **EN).content.decode()
     row = card(page, "3112")  # id 0, status "No pagado" in SmartISP's answer
-    assert "Unpaid" in row
+    assert "Overdue" in row
     assert "Total $330.00" in row
     assert "IVA (0 %) $0.00" in row
     assert "Period 21 Mar 2024 – 21 Apr 2024" in row
@@ -145,7 +146,7 @@ def test_invoice_page_shows_provider_subscriber_service_and_amounts(
     assert "Red Andina" in page
     assert "Invoice 4624" in page
     assert "Name Shiguango Esthela" in page
-    assert "DNI 2100454590" in page
+    assert "Cédula 2100454590" in page
     assert "Subscriber no. 0001" in page
     assert "Plan Plan Hogar 50M · 50 Mbps" in page
     assert "Period 1 Oct 2024 – 31 Oct 2024" in page
@@ -155,7 +156,7 @@ def test_invoice_page_shows_provider_subscriber_service_and_amounts(
     assert "Cost $18.70" in page
     assert "IVA (15 %) $2.81" in page
     assert "Total $21.51" in page
-    assert "Unpaid" in page
+    assert "Overdue" in page
 
 
 def test_unpaid_invoice_has_a_pay_button_posting_to_pay(subscriber_client, invoices, user_record):
@@ -171,8 +172,8 @@ def test_invoice_id_0_in_spanish_shows_its_total_with_a_comma(
     page = subscriber_client.get("/billing/invoices/3112/", HTTP_ACCEPT_LANGUAGE="es").content
     page = text(page.decode())
     assert "$330,00" in page
-    assert "27 Oct 2024" in page  # cut-off date
-    assert "21 Mar 2024 – 21 Abr 2024" in page  # the month in Spanish
+    assert "27 oct. 2024" in page  # cut-off date
+    assert "21 mar. 2024 – 21 abr. 2024" in page  # the month in Spanish, lower case
 
 
 def test_paid_invoice_shows_payment_date_and_no_pay_button(
@@ -341,3 +342,28 @@ def test_payment_state_change_makes_the_next_view_fetch_again(subscriber_client,
     assert len(smartisp.calls) == calls + 2
     assert "Unpaid (1)" in page and "Paid (7)" in page
     assert 'id="invoice-4624"' not in page
+
+
+# -- status labels: the same words on every page ------------------------------------------------
+
+
+def test_an_unpaid_invoice_past_due_is_vencida_in_the_list_and_on_its_page(
+    subscriber_client, invoices, user_record
+):
+    listing = subscriber_client.get("/billing/invoices/", HTTP_ACCEPT_LANGUAGE="es")
+    sheet = subscriber_client.get("/billing/invoices/4624/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert "$21,51 Vencida" in card(listing.content.decode(), "4624")
+    assert '<span class="badge badge-bad">Vencida</span>' in listing.content.decode()
+    assert '<span class="badge badge-bad">Vencida</span>' in sheet.content.decode()
+    assert "Pendiente</span>" not in listing.content.decode()
+
+
+def test_an_unpaid_invoice_not_yet_due_is_pendiente(subscriber_client, invoices, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: date(2024, 3, 1))
+
+    page = subscriber_client.get("/billing/invoices/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "$21,51 Pendiente" in card(page, "4624")
+    assert '<span class="badge badge-warn">Pendiente</span>' in page
+    assert "Vencida" not in page
