@@ -94,6 +94,8 @@ class SignInForm(forms.Form):
         self.refused_until: datetime | None = None
         # Set when this failure reached a limit: the next attempt will be refused.
         self.paused_until: datetime | None = None
+        # Set when few attempts remain before the lock: the page warns (DESIGN.md section 5).
+        self.attempts_left: int | None = None
 
     def clean(self) -> dict:
         data = super().clean()
@@ -106,6 +108,8 @@ class SignInForm(forms.Form):
         self.user = authenticate(self.request, dni=dni, password=password)
         if self.user is None:
             self.paused_until = lockout.locked_until(self.request, dni)
+            if self.paused_until is None:
+                self.attempts_left = lockout.attempts_left(self.request, dni)
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         return data
 

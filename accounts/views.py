@@ -67,7 +67,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     elif form.refused_until:
         return lockout.locked_response(request, form.refused_until)
-    context = {"form": form, "next": next_url, "paused_until": form.paused_until}
+    context = {
+        "form": form,
+        "next": next_url,
+        "paused_until": form.paused_until,
+        # Warned before the last attempts, with how long the lock lasts.
+        "attempts_left": form.attempts_left if form.attempts_left in (1, 2) else None,
+        "lock_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
     return render(request, "accounts/login.html", context, status=status)
 
 

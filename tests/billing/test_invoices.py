@@ -75,12 +75,46 @@ def test_invoice_with_id_0_and_spanish_status_is_listed_as_unpaid(subscriber_cli
 
 def test_paid_tab_lists_newest_first_with_payment_dates(subscriber_client, invoices):
     page = subscriber_client.get("/billing/invoices/?status=paid", **EN).content.decode()
-    order = [page.index(f'id="invoice-{n}"') for n in ("3751", "3021", "2286", "1549", "774", "2")]
+    bills = ("3751", "3021", "2286", "1549", "774", "2")
+    order = [page.index(f'href="/billing/invoices/{n}/"') for n in bills]
     assert order == sorted(order)
     assert 'aria-current="page">Paid (6)' in page
-    assert "Paid on 18 Sep 2024" in card(page, "3751")
-    assert "Paid on 23 Apr 2024" in card(page, "2")
-    assert 'id="invoice-4624"' not in page
+    assert "Paid on 18 Sep 2024" in row(page, "3751")  # "Paid on" for screen readers
+    assert "Paid on 23 Apr 2024" in row(page, "2")
+    assert "/billing/invoices/4624/" not in page
+
+
+def row(page: str, num_bill: str) -> str:
+    """The text of one line of the paid history, tags stripped."""
+    start = page.index(f'href="/billing/invoices/{num_bill}/"')
+    return text(page[start : page.index("</a>", start)])
+
+
+def test_paid_history_is_one_line_per_invoice_grouped_by_year(subscriber_client, smartisp):
+    body = example_json("InvoiceClientStatus1")
+    template = body["invoices"][0]
+    body["invoices"] = [
+        {
+            **template,
+            "id": n,
+            "num_bill": str(5000 + n),
+            "release_date": f"{2026 - n // 12}-0{1 + n % 9}-01",
+        }
+        for n in range(20)
+    ]
+    smartisp.get(api("InvoiceClientStatus3/1"), json={"invoices": []})
+    smartisp.get(api("InvoiceClientStatus1/1"), json=body)
+
+    first = subscriber_client.get("/billing/invoices/?status=paid", **EN).content.decode()
+    every = subscriber_client.get("/billing/invoices/?status=paid&show=all", **EN).content.decode()
+
+    assert first.count('class="history-row"') == 12 and every.count('class="history-row"') == 20
+    assert "<article" not in first  # lines, not cards
+    assert '<h2 class="history-year" id="paid-2026">2026</h2>' in first
+    assert '<h2 class="history-year" id="paid-2025">2025</h2>' in every
+    assert first.index("paid-2026") < first.index("/billing/invoices/5000/")
+    assert 'href="/billing/invoices/?status=paid&amp;show=all#paid-history"' in first
+    assert "Show all 20 paid invoices" in first and "Show all" not in every
 
 
 def test_unknown_tab_falls_back_to_unpaid(subscriber_client, invoices):
@@ -104,7 +138,7 @@ def test_htmx_tab_request_returns_only_the_list_fragment(subscriber_client, invo
     assert page.lstrip().startswith('<div id="invoice-tabs"')
     assert "<html" not in page
     assert "<h1" not in page
-    assert "Paid on 18 Sep 2024" in page
+    assert "Paid on</span> 18 Sep 2024" in page
     assert "HX-Request" in response["Vary"]
 
 
