@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 PORT ?= 8000
+SMARTISP_PORT ?= 8001
+GATEWAY_PORT ?= 8002
+MESSAGING_PORT ?= 8003
 
-.PHONY: setup system-libs test demo lint format bench audit messages browser clean
+.PHONY: setup system-libs test demo demo-reset lint format bench audit messages browser clean
 
 setup: system-libs $(STAMP) locale/.compiled
 
@@ -46,8 +49,13 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Fresh state at every run (KEEP=1 keeps .demo/ from the last one); DEBUG off, as in production.
 demo: setup
-	$(BIN)/python -m portal.sandbox.demo --port $(PORT)
+	$(BIN)/python -m portal.sandbox.demo --port $(PORT) --smartisp-port $(SMARTISP_PORT) \
+	  --gateway-port $(GATEWAY_PORT) --messaging-port $(MESSAGING_PORT) $(if $(KEEP),--keep)
+
+demo-reset:
+	rm -rf .demo db.sqlite3 db.sqlite3-shm db.sqlite3-wal
 
 bench: setup
 	$(BIN)/python -m portal.bench
@@ -56,4 +64,4 @@ audit: setup browser
 	$(BIN)/python -m portal.audit
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles locale/.compiled
+	rm -rf $(VENV) node_modules staticfiles locale/.compiled .demo db.sqlite3 db.sqlite3-shm db.sqlite3-wal

@@ -144,3 +144,14 @@ def lockout_response(
         return original_response
     until = locked_until(request, axes_username(request, credentials))
     return locked_response(request, until or timezone.now() + _cool_off(request))
+
+
+def attempts_left(request: HttpRequest, dni: str) -> int | None:
+    """How many more failures this DNI may have from this IP before the pair locks (the sign-in
+    page warns before the last one); None when that cannot be told."""
+    try:
+        failures = AxesProxyHandler.get_failures(request, {"dni": dni})
+    except Exception:  # a warning is a courtesy: never let it break signing in
+        logger.warning("could not count the sign-in failures for the lockout warning")
+        return None
+    return max(0, settings.AXES_FAILURE_LIMIT - failures)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -20,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import lockout, services
-from accounts.forms import DniForm, SignInForm
+from accounts.forms import DniForm, PasswordChangeForm, SetPasswordForm, SignInForm
 from accounts.models import User
 from accounts.tokens import activation_token, reset_token
 from portal import redirects
@@ -67,16 +66,24 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return _after_sign_in(next_url)
     elif form.refused_until:
         return lockout.locked_response(request, form.refused_until)
-    context = {"form": form, "next": next_url, "paused_until": form.paused_until}
+    context = {
+        "form": form,
+        "next": next_url,
+        "paused_until": form.paused_until,
+        # Warned before the last attempts, with how long the lock lasts.
+        "attempts_left": form.attempts_left if form.attempts_left in (1, 2) else None,
+        "lock_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
     return render(request, "accounts/login.html", context, status=status)
 
 
 def _gone_message() -> str:
     contact = settings.PORTAL_SUPPORT_CONTACT
     message = _(
-        "%(portal)s no longer has you as a subscriber with this DNI, so you cannot sign in."
+        "%(portal)s no longer has you as a subscriber with this %(id)s number, so you cannot "
+        "sign in."
     )
-    message %= {"portal": settings.PORTAL_NAME}
+    message %= {"portal": settings.PORTAL_NAME, "id": settings.PORTAL_ID_LABEL}
     if contact:
         message += " " + _("If this is a mistake, contact us: %(contact)s.") % {"contact": contact}
     return message
@@ -106,8 +113,9 @@ def _link_request(request: HttpRequest, purpose: str) -> HttpResponse:
                 None,
                 _(
                     "We cannot reach the billing system right now, so we could not check your "
-                    "DNI. Please try again in a few minutes."
-                ),
+                    "%(id)s number. Please try again in a few minutes."
+                )
+                % {"id": settings.PORTAL_ID_LABEL},
             )
         else:
             return redirect(f"accounts:{purpose}_sent")
@@ -145,6 +153,7 @@ class LinkConfirmView(auth_views.PasswordResetConfirmView):
     """
 
     template_name = "accounts/set_password.html"
+    form_class = SetPasswordForm
     post_reset_login = True
     post_reset_login_backend = "accounts.backends.CachedModelBackend"
     success_url = reverse_lazy("home")
@@ -157,9 +166,6 @@ class LinkConfirmView(auth_views.PasswordResetConfirmView):
             return None
         return user
 
-    def get_form_kwargs(self) -> dict:
-        return {**super().get_form_kwargs(), "label_suffix": ""}
-
     def get_context_data(self, **kwargs: object) -> dict:
         context = super().get_context_data(**kwargs)
         context["purpose"] = self.purpose
@@ -171,7 +177,10 @@ class LinkConfirmView(auth_views.PasswordResetConfirmView):
         # Signed in from an email link: the session ends with the browser.
         self.request.session.set_expiry(0)
         services.account_signed_in(form.user, language=get_language())
-        messages.success(self.request, _("Your password is set. Welcome!"))
+        if self.purpose == ACTIVATE:
+            messages.success(self.request, _("Your account is ready and you are signed in."))
+        else:
+            messages.success(self.request, _("Your new password is saved and you are signed in."))
         return response
 
 
@@ -187,16 +196,14 @@ password_reset_confirm = LinkConfirmView.as_view(token_generator=reset_token, pu
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = PasswordChangeForm(request.user, request.POST, label_suffix="")
+        form = PasswordChangeForm(request.user, request.POST)
         if form.is_valid():
             user = form.save()
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
             return redirect("accounts:profile")
     else:
-        form = PasswordChangeForm(request.user, label_suffix="")
-    # Django focuses the old password; on a page that starts with contact data that jumps away.
-    form.fields["old_password"].widget.attrs.pop("autofocus", None)
+        form = PasswordChangeForm(request.user)
     contact, unavailable = None, False
     try:
         contact = services.account_contact(request.user)

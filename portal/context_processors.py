@@ -1,4 +1,4 @@
-"""Template context every page needs: the provider's name, contact and colours."""
+"""Template context every page needs: the provider's name, contact, colours and id's name."""
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,4 +12,6 @@ def portal(request: HttpRequest) -> dict[str, object]:
         "PORTAL_LOGO": settings.PORTAL_LOGO,
         # Sign-in pages offer a code by WhatsApp or SMS only when a phone backend is set.
         "MESSAGING_ENABLED": bool(settings.MESSAGING_BACKEND),
+        # What the national id is called ("cédula", "DNI", "CURP"), as the provider wrote it.
+        "PORTAL_ID_LABEL": settings.PORTAL_ID_LABEL,
     }

@@ -218,7 +218,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files whitenoise serves (`make demo` uses its own, under .demo/).
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -385,3 +386,9 @@ LOGGING = {
 # Outside production the stylesheet and scripts are served straight from static/.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Finish (issue 19): one date style per language (portal/formats/), what the national id is
+# called, how support phone numbers without a country code are read (tel: and WhatsApp links).
+FORMAT_MODULE_PATH = ["portal.formats"]
+PORTAL_ID_LABEL = envstr("PORTAL_ID_LABEL", "cédula")
+PHONE_REGION = envstr("PHONE_REGION", "EC").upper()

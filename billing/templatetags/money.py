@@ -4,12 +4,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 
 register = template.Library()
 
 CENT = Decimal("0.01")
-DAY_FORMAT = "j M Y"
 
 
 @register.filter
@@ -26,12 +26,12 @@ def money(value: object) -> str:
     return f"{sign}${number_format(abs(amount), 2, use_l10n=True)}"
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def day(value: date | None) -> str:
-    """A date such as "21 Mar 2024", the month in the active language ("21 Ene 2024" in Spanish)."""
+    """A date in the language's one style: "21 mar. 2024", "21 Mar 2024" (portal/formats/)."""
     if not value:
         return "—"
-    return date_format(value, DAY_FORMAT, use_l10n=True)
+    return date_format(value, "DATE_FORMAT", use_l10n=True)
 
 
 @register.filter
@@ -44,3 +44,10 @@ def percent(value: object) -> str:
     exponent = rate.as_tuple().exponent
     places = max(0, -exponent) if isinstance(exponent, int) else 0
     return f"{number_format(rate, places, use_l10n=True)} %"
+
+
+@register.filter
+def overdue(invoice: object) -> bool:
+    """Unpaid and past its due date in the portal's time zone: "Vencida" wherever it is shown."""
+    due = getattr(invoice, "expiration_date", None)
+    return bool(getattr(invoice, "is_unpaid", False) and due and due < timezone.localdate())

@@ -346,6 +346,7 @@ class Invoice:
     client_name: str
     service: Service | None = None
     note: str = ""
+    memo: str = ""  # what the invoice is for, as typed when it was made (CreateInvoice's memo)
 
     @property
     def is_paid(self) -> bool:
@@ -394,7 +395,8 @@ def parse_invoice(raw: Any) -> Invoice:
         client_id=client_id,
         client_name=client_name,
         service=parse_service(service) if isinstance(service, dict) else None,
-        note=to_str(raw.get("note")),
+        note=to_str(raw.get("note")).strip(),
+        memo=to_str(raw.get("memo")).strip(),
     )
 
 

@@ -111,7 +111,8 @@ def test_known_unknown_and_emailless_dnis_get_the_same_answer(client, smartisp, 
     assert len({stable(a.content) for a in answers}) == 1
     page = answers[0].content.decode()
     assert "Check your email" in page
-    assert "WhatsApp +593 99 000 0000" in page  # how to reach the provider if nothing arrives
+    # How to reach the provider if nothing arrives: a tap opens the WhatsApp chat.
+    assert 'WhatsApp <a href="https://wa.me/593990000000">+593 99 000 0000</a>' in page
     assert len(sent_emails()) == 1
     assert mail.outbox[0].to == ["jaquelines@gmail.com"]
     # The subscriber without email gets an account only when a link can prove who they are.

@@ -38,3 +38,16 @@ def test_demo_user_for_an_unknown_dni_fails_clearly(smartisp, db):
 
     with pytest.raises(CommandError, match="no subscriber with DNI 0999999999"):
         call_command("accounts_demo_user", "--dni", "0999999999", "--password", "x")
+
+
+def test_demo_users_for_several_dnis_are_made_in_one_run(smartisp, db):
+    mock_user(smartisp, "0102030405", 101)
+    mock_user(smartisp, "0603456789", 103)
+
+    call_command(
+        "accounts_demo_user", "--dni", "0102030405", "--dni", "0603456789", "--password", "pw-2026"
+    )
+
+    users = User.objects.order_by("smartisp_id")
+    assert [(u.dni, u.smartisp_id) for u in users] == [("0102030405", 101), ("0603456789", 103)]
+    assert all(u.check_password("pw-2026") for u in users)

@@ -153,7 +153,7 @@ def test_dashboard_in_spanish_writes_amounts_with_a_decimal_comma(subscriber_cli
     page = subscriber_client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "$351,51" in page
     assert "$330,00" in page
-    assert "21 Mar 2024" in page
+    assert "21 mar. 2024" in page
 
 
 def test_past_cut_off_date_is_shown(subscriber_client, smartisp):

@@ -2,6 +2,7 @@
 
 import copy
 import re
+from datetime import date
 
 import pytest
 import requests
@@ -59,14 +60,14 @@ def test_unpaid_invoice_shows_period_dates_cost_iva_and_total(subscriber_client,
     assert "Cost $18.70" in row
     assert "IVA (15 %) $2.81" in row
     assert "Total $21.51" in row
-    assert "Unpaid" in row
+    assert "Overdue" in row  # due 31 Oct 2024: unpaid and past due
     assert 'href="/billing/invoices/4624/"' in page
 
 
 def test_invoice_with_id_0_and_spanish_status_is_listed_as_unpaid(subscriber_client, invoices):
     page = subscriber_client.get("/billing/invoices/", **EN).content.decode()
     row = card(page, "3112")  # id 0, status "No pagado" in SmartISP's answer
-    assert "Unpaid" in row
+    assert "Overdue" in row
     assert "Total $330.00" in row
     assert "IVA (0 %) $0.00" in row
     assert "Period 21 Mar 2024 – 21 Apr 2024" in row
@@ -74,12 +75,46 @@ def test_invoice_with_id_0_and_spanish_status_is_listed_as_unpaid(subscriber_cli
 
 def test_paid_tab_lists_newest_first_with_payment_dates(subscriber_client, invoices):
     page = subscriber_client.get("/billing/invoices/?status=paid", **EN).content.decode()
-    order = [page.index(f'id="invoice-{n}"') for n in ("3751", "3021", "2286", "1549", "774", "2")]
+    bills = ("3751", "3021", "2286", "1549", "774", "2")
+    order = [page.index(f'href="/billing/invoices/{n}/"') for n in bills]
     assert order == sorted(order)
     assert 'aria-current="page">Paid (6)' in page
-    assert "Paid on 18 Sep 2024" in card(page, "3751")
-    assert "Paid on 23 Apr 2024" in card(page, "2")
-    assert 'id="invoice-4624"' not in page
+    assert "Paid on 18 Sep 2024" in row(page, "3751")  # "Paid on" for screen readers
+    assert "Paid on 23 Apr 2024" in row(page, "2")
+    assert "/billing/invoices/4624/" not in page
+
+
+def row(page: str, num_bill: str) -> str:
+    """The text of one line of the paid history, tags stripped."""
+    start = page.index(f'href="/billing/invoices/{num_bill}/"')
+    return text(page[start : page.index("</a>", start)])
+
+
+def test_paid_history_is_one_line_per_invoice_grouped_by_year(subscriber_client, smartisp):
+    body = example_json("InvoiceClientStatus1")
+    template = body["invoices"][0]
+    body["invoices"] = [
+        {
+            **template,
+            "id": n,
+            "num_bill": str(5000 + n),
+            "release_date": f"{2026 - n // 12}-0{1 + n % 9}-01",
+        }
+        for n in range(20)
+    ]
+    smartisp.get(api("InvoiceClientStatus3/1"), json={"invoices": []})
+    smartisp.get(api("InvoiceClientStatus1/1"), json=body)
+
+    first = subscriber_client.get("/billing/invoices/?status=paid", **EN).content.decode()
+    every = subscriber_client.get("/billing/invoices/?status=paid&show=all", **EN).content.decode()
+
+    assert first.count('class="history-row"') == 12 and every.count('class="history-row"') == 20
+    assert "<article" not in first  # lines, not cards
+    assert '<h2 class="history-year" id="paid-2026">2026</h2>' in first
+    assert '<h2 class="history-year" id="paid-2025">2025</h2>' in every
+    assert first.index("paid-2026") < first.index("/billing/invoices/5000/")
+    assert 'href="/billing/invoices/?status=paid&amp;show=all#paid-history"' in first
+    assert "Show all 20 paid invoices" in first and "Show all" not in every
 
 
 def test_unknown_tab_falls_back_to_unpaid(subscriber_client, invoices):
@@ -103,7 +138,7 @@ def test_htmx_tab_request_returns_only_the_list_fragment(subscriber_client, invo
     assert page.lstrip().startswith('<div id="invoice-tabs"')
     assert "<html" not in page
     assert "<h1" not in page
-    assert "Paid on 18 Sep 2024" in page
+    assert "Paid on</span> 18 Sep 2024" in page
     assert "HX-Request" in response["Vary"]
 
 
@@ -145,7 +180,7 @@ def test_invoice_page_shows_provider_subscriber_service_and_amounts(
     assert "Red Andina" in page
     assert "Invoice 4624" in page
     assert "Name Shiguango Esthela" in page
-    assert "DNI 2100454590" in page
+    assert "Cédula 2100454590" in page
     assert "Subscriber no. 0001" in page
     assert "Plan Plan Hogar 50M · 50 Mbps" in page
     assert "Period 1 Oct 2024 – 31 Oct 2024" in page
@@ -155,7 +190,7 @@ def test_invoice_page_shows_provider_subscriber_service_and_amounts(
     assert "Cost $18.70" in page
     assert "IVA (15 %) $2.81" in page
     assert "Total $21.51" in page
-    assert "Unpaid" in page
+    assert "Overdue" in page
 
 
 def test_unpaid_invoice_has_a_pay_button_posting_to_pay(subscriber_client, invoices, user_record):
@@ -173,9 +208,9 @@ def test_invoice_id_0_in_spanish_shows_its_total_with_a_comma(
     assert "$330,00" in page
     # Its own cortado_date is 27 Oct, but 4624 (also unpaid) cuts the service on 16 Oct: the
     # page says the day the service can be cut, the same day the dashboard says.
-    assert "Fecha de corte 16 Oct 2024" in page
+    assert "Fecha de corte 16 oct. 2024" in page
     assert "27 Oct 2024" not in page
-    assert "21 Mar 2024 – 21 Abr 2024" in page  # the month in Spanish
+    assert "21 mar. 2024 – 21 abr. 2024" in page  # the month in Spanish
 
 
 def test_paid_invoice_shows_payment_date_and_no_pay_button(
@@ -344,3 +379,28 @@ def test_payment_state_change_makes_the_next_view_fetch_again(subscriber_client,
     assert len(smartisp.calls) == calls + 2
     assert "Unpaid (1)" in page and "Paid (7)" in page
     assert 'id="invoice-4624"' not in page
+
+
+# -- status labels: the same words on every page ------------------------------------------------
+
+
+def test_an_unpaid_invoice_past_due_is_vencida_in_the_list_and_on_its_page(
+    subscriber_client, invoices, user_record
+):
+    listing = subscriber_client.get("/billing/invoices/", HTTP_ACCEPT_LANGUAGE="es")
+    sheet = subscriber_client.get("/billing/invoices/4624/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert "$21,51 Vencida" in card(listing.content.decode(), "4624")
+    assert '<span class="badge badge-bad">Vencida</span>' in listing.content.decode()
+    assert '<span class="badge badge-bad">Vencida</span>' in sheet.content.decode()
+    assert "Pendiente</span>" not in listing.content.decode()
+
+
+def test_an_unpaid_invoice_not_yet_due_is_pendiente(subscriber_client, invoices, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: date(2024, 3, 1))
+
+    page = subscriber_client.get("/billing/invoices/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "$21,51 Pendiente" in card(page, "4624")
+    assert '<span class="badge badge-warn">Pendiente</span>' in page
+    assert "Vencida" not in page

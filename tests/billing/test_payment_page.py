@@ -79,7 +79,7 @@ def test_settled_payment_shows_a_printable_receipt_and_stops_polling(
         assert settled.reference in html
         assert TXN in html
         assert "$21.51" in html
-        assert "March 10, 2026" in html
+        assert "10 Mar 2026" in html
         assert 'href="/billing/invoices/4624/"' in html
     assert "data-print" in page
 

@@ -237,7 +237,7 @@ def test_receipt_is_sent_in_the_subscribers_language(subscriber, smartisp, clock
     receipt = mail.outbox[0]
     assert receipt.subject == "Mi ISP: receipt of your payment of invoice 4624"
     assert "$21.51" in receipt.body
-    assert "March 10, 2026" in receipt.body
+    assert "10 Mar 2026" in receipt.body
 
 
 def test_no_receipt_without_an_email_address(subscriber, smartisp, clock):

@@ -1,0 +1,1 @@
+"""Template tags every page may use (the base layout's contact links, breakable addresses)."""
