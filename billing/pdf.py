@@ -73,8 +73,11 @@ def invoice_pdf(request: HttpRequest, num_bill: str) -> HttpResponse:
 @login_required
 @require_GET
 def payment_pdf(request: HttpRequest, reference: str) -> HttpResponse:
-    payment = get_object_or_404(Payment, reference=reference, user=request.user)
+    payment = get_object_or_404(
+        Payment.objects.prefetch_related("items"), reference=reference, user=request.user
+    )
     if payment.status != S.SETTLED:
         raise Http404("no receipt yet")  # a receipt says the payment is recorded
-    name = _("receipt-%(num)s.pdf") % {"num": payment.num_bill}
-    return pdf_render(request, "billing/pdf/receipt.html", {"payment": payment}, name)
+    name = _("receipt-%(num)s.pdf") % {"num": payment.reference}
+    context = {"payment": payment, "items": payment.invoices()}
+    return pdf_render(request, "billing/pdf/receipt.html", context, name)
