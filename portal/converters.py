@@ -21,6 +21,8 @@ NUM_BILL_MAX_LENGTH = 40
 GATEWAY = re.compile(r"[a-z][a-z0-9_]{0,19}")
 # SmartISP ids are MySQL INT columns: 0 is a real id, 2^31 - 1 the largest there can be.
 ID_MAX = 2**31 - 1
+# The portal's own rows have BigAutoField ids (settings.DEFAULT_AUTO_FIELD).
+ROW_ID_MAX = 2**63 - 1
 # A gateway's own ids (event, checkout, transaction): printable text that fits our columns.
 GATEWAY_ID_MAX_LENGTH = 200
 
@@ -125,7 +127,23 @@ class SmartISPIdConverter:
         return str(value)
 
 
+class RowIdConverter:
+    """The id of one of the portal's own rows (a transfer report): a BigAutoField, 1 to 2^63 - 1."""
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= ROW_ID_MAX:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(ReferenceConverter, "reference")
 register_converter(NumBillConverter, "num_bill")
 register_converter(GatewayConverter, "gateway")
 register_converter(SmartISPIdConverter, "smartisp_id")
+register_converter(RowIdConverter, "row_id")

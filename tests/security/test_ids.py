@@ -35,6 +35,21 @@ def test_ticket_id_out_of_range_is_404_without_asking_smartisp(subscriber_client
     assert len(smartisp.calls) == 0
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/billing/transfers/{HUGE}/",
+        f"/billing/transfers/{HUGE}/receipt/",
+        "/billing/transfers/9223372036854775808/",
+        "/billing/transfers/0/",
+        f"/staff/transfers/{HUGE}/",
+    ],
+)
+def test_transfer_id_out_of_range_is_404_not_a_database_error(admin_client, url):
+    # An id past BigAutoField's range overflows SQLite and PostgreSQL alike: the URL refuses it.
+    assert admin_client.get(url).status_code == 404
+
+
 @pytest.mark.parametrize("segment", BAD_SEGMENTS)
 @pytest.mark.parametrize(
     "template", ["/billing/payments/{}/", "/billing/invoices/{}/", "/billing/invoices/{}/pay/"]
