@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Channel, User
+from messaging.notify import TRANSFER_OUTCOME, subscriber_channel, subscriber_notify
 from portal.smartisp import cache
 from portal.smartisp.errors import SmartISPError
 from portal.smartisp.records import Invoice
@@ -265,29 +268,24 @@ def transfer_decide(pk: int, decision: str, reason: str, by: User) -> Decided:
 
 
 def outcome_notify(report: TransferReport, tasks) -> None:
-    """Tell the subscriber, once the decision commits. With the phone channel installed
-    (messaging, issue 16) its subscriber_notify sends the decision on their channel; without it a
-    rejection is emailed by our own task (an approval's notice is then the receipt settlement
-    emails once SmartISP has it)."""
-    try:
-        from messaging.notify import TRANSFER_OUTCOME, subscriber_notify
-    except ImportError:
-        if report.status == S.REJECTED:
-            transaction.on_commit(lambda: tasks.transfer_notify.enqueue(report.pk))
+    """Tell the subscriber of a rejection, once the decision commits: on the phone channel they
+    signed in by (messaging), else by our own email, as billing's receipt does. An approval's
+    notice is the receipt settlement sends once SmartISP has recorded the payment."""
+    if report.status != S.REJECTED:
         return
-    from django.conf import settings
-    from django.urls import reverse
-
-    subscriber_notify(
-        report.user,
-        TRANSFER_OUTCOME,
-        {
-            "approved": report.status == S.APPROVED,
-            "reference": report.reference,
-            "reason": report.reason if report.status == S.REJECTED else "",
-            "report_url": settings.PORTAL_URL + reverse("transfers:detail", args=[report.pk]),
-        },
-    )
+    if subscriber_channel(report.user) not in ("", Channel.EMAIL):
+        subscriber_notify(
+            report.user,
+            TRANSFER_OUTCOME,
+            {
+                "approved": False,
+                "reference": report.reference,
+                "reason": report.reason,
+                "report_url": settings.PORTAL_URL + reverse("transfers:detail", args=[report.pk]),
+            },
+        )
+        return
+    transaction.on_commit(lambda: tasks.transfer_notify.enqueue(report.pk))
 
 
 def reports_overdue(older_than) -> list[TransferReport]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import PhoneCode, User
 from tests.accounts.code_helpers import mock_subscriber, run_tasks, whatsapp_codes
-from tests.accounts.conftest import mock_down, mock_unknown, stable
+from tests.accounts.conftest import mock_down, mock_unknown, sent_emails, stable
 from tests.conftest import PASSWORD
 from tests.messaging.shapes import (
     TW_MESSAGES,
@@ -170,7 +170,7 @@ def test_the_code_form_answers_the_same_whatever_the_dni(client, smartisp, ask, 
     elif kind == "email only":
         # Email is the only channel on file: the activation link goes there.
         assert sent_codes == []
-        assert [m.to for m in mail.outbox] == [["luis@example.com"]]
+        assert [m.to for m in sent_emails()] == [["luis@example.com"]]
     else:
         assert sent_codes == [] and mail.outbox == []
         assert not PhoneCode.objects.exists()
@@ -376,7 +376,7 @@ def test_code_form_asks_for_a_dni_and_keeps_what_was_typed(client, db):
     page = client.post("/accounts/code/", {"dni": "01-02#"})
 
     assert page.status_code == 200
-    assert "Enter your DNI with digits only" in page.content.decode()
+    assert "Enter your cédula with digits only" in page.content.decode()
     assert 'value="01-02#"' in page.content.decode()
 
 

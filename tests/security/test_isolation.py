@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from billing.models import PaymentStatus
 from tests.billing.payment_helpers import payment_make
 from tests.conftest import api, example, example_json
+from tests.transfers.helpers import report_make
 
 OTHERS_INVOICE = "9871"  # client 1057's; not in client 1's lists
 OTHERS_TICKET = 2491  # the reference's ticket example belongs to client 652
@@ -26,7 +27,7 @@ NOT_SWEPT = {
     "billing/webhooks/<gateway:gateway>/",  # gateways, not subscribers (test_webhooks.py)
     "billing/return/<gateway:gateway>/",
 }
-SWEPT_CONVERTERS = {"num_bill", "reference", "smartisp_id"}
+SWEPT_CONVERTERS = {"num_bill", "reference", "smartisp_id", "row_id"}
 
 
 def routes() -> list[str]:
@@ -82,10 +83,13 @@ def others(other_subscriber, smartisp):
         json={"success": False, "message": "Ticket no encontrado"},
     )
     payment = payment_make(other_subscriber, PaymentStatus.SETTLED, num_bill=OTHERS_INVOICE)
+    # A bank transfer report, with its receipt; an id no page shows by chance ("scale=1").
+    report = report_make(other_subscriber, pk=424242)
     return {
         "num_bill": OTHERS_INVOICE,
         "reference": payment.reference,
         "smartisp_id": str(OTHERS_TICKET),
+        "row_id": str(report.pk),
     }
 
 
@@ -93,6 +97,7 @@ MISSING = {
     "num_bill": MISSING_INVOICE,
     "reference": MISSING_REFERENCE,
     "smartisp_id": str(MISSING_TICKET),
+    "row_id": "987654321",
 }
 
 

@@ -1,6 +1,7 @@
 """Told: the subscriber when their report is rejected (on the worker, after the decision commits),
 staff (ADMINS) once a day about reports waiting more than a day."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -101,32 +102,36 @@ def test_the_worker_queues_the_digest_and_runs_it(subscriber):
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.parametrize("decision", ["approve", "reject"])
-def test_with_the_phone_channel_the_decision_goes_through_subscriber_notify(
-    subscriber, staff, monkeypatch, decision
+def test_a_rejection_reaches_a_whatsapp_subscriber_on_whatsapp_in_their_language(
+    subscriber, staff, settings, smartisp, django_capture_on_commit_callbacks
 ):
-    """The contract messaging.notify documents (issue 16): kind "transfer_outcome" with approved,
-    reference, reason and report_url."""
-    import sys
-    import types
+    from tests.messaging.shapes import WA_MESSAGES, WA_NOTICE_TEMPLATE, use_whatsapp, wa_accepted
 
-    calls = []
-    fake = types.ModuleType("messaging.notify")
-    fake.TRANSFER_OUTCOME = "transfer_outcome"
-    fake.subscriber_notify = lambda user, kind, context: calls.append((user, kind, context))
-    monkeypatch.setitem(sys.modules, "messaging", types.ModuleType("messaging"))
-    monkeypatch.setitem(sys.modules, "messaging.notify", fake)
-    monkeypatch.setattr("transfers.handoff.transfer_payment_open", lambda report, by: None)
+    use_whatsapp(settings)
+    settings.WHATSAPP_NOTICE_TEMPLATE = WA_NOTICE_TEMPLATE
+    subscriber.email, subscriber.phone, subscriber.channel = "", "+593991234567", "whatsapp"
+    subscriber.language = "es"
+    subscriber.save()
+    smartisp.post(WA_MESSAGES, json=wa_accepted("+593991234567"))
     report = report_make(subscriber, reference="445566")
 
-    transfer_decide(report.pk, decision, "no money" if decision == "reject" else "", staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_decide(report.pk, "reject", "Monto distinto.", staff)
+    assert queued() == ["notice_send"]  # messaging's send, not our own email task
+    run_tasks()
 
-    [(user, kind, context)] = calls
-    assert (user, kind) == (subscriber, "transfer_outcome")
-    assert context == {
-        "approved": decision == "approve",
-        "reference": "445566",
-        "reason": "no money" if decision == "reject" else "",
-        "report_url": f"http://testserver/billing/transfers/{report.pk}/",
-    }
-    assert queued() == []  # not emailed a second time by our own task
+    [sent] = [c for c in smartisp.calls if c.request.url == WA_MESSAGES]
+    text = json.loads(sent.request.body)["template"]["components"][0]["parameters"][0]["text"]
+    assert "445566" in text and "Monto distinto." in text
+    assert f"http://testserver/billing/transfers/{report.pk}/" in text
+    assert mail.outbox == []
+
+
+def test_an_approval_sends_no_notice_of_its_own(subscriber, staff, monkeypatch):
+    # The subscriber hears of it by the receipt, once SmartISP has recorded the payment.
+    monkeypatch.setattr("transfers.handoff.transfer_payment_open", lambda report, by: None)
+    report = report_make(subscriber, reference="445567")
+
+    transfer_decide(report.pk, "approve", "", staff)
+
+    assert queued() == []
