@@ -39,6 +39,7 @@ class DemoSubscriber:
     dni: str
     name: str
     shows: str
+    account: bool = True  # made with the demo password; False: the subscriber signs up themselves
 
 
 # The first is the one the browser suite, the screenshots and the audit sign in as.
@@ -52,7 +53,10 @@ DEMO_SUBSCRIBERS = (
         "0603456789", "Carlos Quishpe", "suspended: 4 unpaid months, the cut-off date passed"
     ),
     DemoSubscriber(
-        "0401234567", "Luis Chávez", "no email on file (emailed links cannot reach him)"
+        "0401234567",
+        "Luis Chávez",
+        "no email on file: no account yet, he gets in by a WhatsApp code",
+        account=False,
     ),
     DemoSubscriber("0912345678", "María Torres", "all paid: two years of paid invoices"),
 )
@@ -250,7 +254,7 @@ class Stack:
             self._start(part)
         if not all(wait_for_port(p.port) for p in sandbox if p.port):
             raise RuntimeError("the sandbox did not start")
-        dnis = [arg for s in DEMO_SUBSCRIBERS for arg in ("--dni", s.dni)]
+        dnis = [arg for s in DEMO_SUBSCRIBERS if s.account for arg in ("--dni", s.dni)]
         self._run("accounts_demo_user", *dnis, "--password", DEMO_PASSWORD)
         portal = self.portal_parts()
         for part in portal:
