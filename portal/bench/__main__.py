@@ -3,6 +3,7 @@ against a sandbox SmartISP that takes a fixed time per call, driven by concurren
 
 Phases, in one run: the bare baseline view; each page cold (the subscribers' cached SmartISP data
 dropped first) and warm (cached), with the baseline measured in slices between the warm runs;
+then the month start (sign in, dashboard, pay everything, settled: portal/bench/month_start.py);
 then the webhook's acknowledgement while SmartISP hangs. Writes docs/benchmarks.json and
 docs/benchmarks.md. Everything listens on loopback; every count and wait is bounded.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from portal.bench import cpu, load, report, seed, signin, webhooks
+from portal.bench import cpu, load, month_start, report, seed, signin, webhooks
 from portal.bench.stack import (
     BASE_DIR,
     REDIS_URL,
@@ -63,6 +64,7 @@ class Run:
         self.subscribers: list[seed.Subscriber] = []
         self.spare: list[seed.Subscriber] = []
         self.cold_groups: list[list[seed.Subscriber]] = []
+        self.month_subscribers: list[seed.Subscriber] = []
         self.groups = {
             "portal (gunicorn)": [deployment.processes["portal-0"].pid],
             "sandbox SmartISP and gateway": [
@@ -193,6 +195,28 @@ class Run:
             "first_view_total_bytes": total + html,
         }
 
+    def month_start(self) -> None:
+        """Issue 14's phase: each subscriber signs in, opens the dashboard, pays everything owed
+        in one checkout and waits until the worker has recorded it (see month_start.py)."""
+        subs = self.month_subscribers
+        self.calls_reset()
+        before = cpu.snapshot(self.groups, self.d.database.name)
+        journeys = month_start.journeys_run(
+            self.base, self.d.gateway_url, subs, concurrency=self.args.cold_concurrency
+        )
+        used = cpu.spent(before, cpu.snapshot(self.groups, self.d.database.name))
+        count, calls = journeys.count, self.calls()
+        self.results["month_start"] = journeys.summary() | {
+            "invoices_per_subscriber": len(subs[0].unpaid) if subs else 0,
+            "smartisp_latency_ms": self.args.latency_ms,
+            "smartisp_calls_per_journey": round(calls / count, 2) if count else None,
+            "cpu_ms_per_journey": {
+                name: round(seconds * 1000 / count, 1) if count else None
+                for name, seconds in used.items()
+            },
+        }
+        logger.info("month start: %s", self.results["month_start"])
+
     def webhooks(self) -> None:
         args = self.args
         bodies = webhooks.events_prepare(
@@ -227,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         "--warm-concurrency", type=int, default=4 * cpus, help="clients at once, warm (4 per CPU)"
     )
     parser.add_argument("--seconds", type=float, default=8.0, help="per warm run")
+    parser.add_argument(
+        "--month-start", type=int, default=20, help="subscribers paying everything (0: skip)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=None, help="gunicorn threads each")
     parser.add_argument("--out", type=Path, default=BASE_DIR / "docs")
@@ -278,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
         subs = seed.subscribers_create(deployment.smartisp_api_url, count)
         subs = seed.accounts_create(deployment, subs)
         seed.signin(run.base, subs[0].dni)  # the real sign-in form works in this deployment
+        if args.month_start:
+            # Their own subscribers, owing three invoices each, signing in themselves.
+            month = seed.subscribers_create(
+                deployment.smartisp_api_url, args.month_start, first=count + 1, unpaid=3
+            )
+            run.month_subscribers = seed.accounts_create(deployment, month, sessions=False)
         run.subscribers = subs
         run.spare = subs[:4]
         rest = subs[4:]
@@ -287,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         run.cold()
         run.warm()
         run.assets()
+        if run.month_subscribers:
+            run.month_start()
         run.webhooks()
         run.results["signin"] = signin.signin_cpu()  # issue 18: PBKDF2 before, Argon2id now
         logger.info("sign-in CPU: %s", run.results["signin"])

@@ -180,7 +180,55 @@ def targets(results: dict) -> list[dict]:
             "target": "every page view answered 200 with the subscriber's own data",
             "met": failures_free,
         },
+        *month_start_targets(results),
     ]
+
+
+def month_start_targets(results: dict) -> list[dict]:
+    """Issue 14: every month-start journey ends with every invoice recorded, none failing."""
+    month = results.get("month_start")
+    if month is None:
+        return []
+    return [
+        {
+            "target": "month start: every journey pays everything and sees it settled",
+            "met": month["failures"] == 0 and month["journeys"] > 0,
+        }
+    ]
+
+
+def month_start_markdown(r: dict) -> list[str]:
+    """The month-start section of docs/benchmarks.md (issue 14)."""
+    m = r.get("month_start")
+    if m is None:
+        return []
+    lines = [
+        "",
+        "## Month start: sign in, dashboard, pay everything, settled",
+        "",
+        f"{m['journeys']} synthetic subscribers, each owing {m['invoices_per_subscriber']} "
+        f"invoices, {m['concurrency']} at a time: sign in through the form, open the dashboard, "
+        "press the total's own Pay button (one checkout for everything owed), pay with the test "
+        "card at the sandbox gateway (which sends its webhook before redirecting), then poll the "
+        "payment page until the task worker has recorded every invoice in SmartISP "
+        f"({m['smartisp_latency_ms']} ms a call), then open the dashboard again, nothing owed. "
+        f"{_n(m['journeys_per_second'])} journeys per second; a journey p50 "
+        f"{_n(m['journey_p50_ms'])} ms, p95 {_n(m['journey_p95_ms'])} ms; "
+        f"{m['invoices_paid']} invoices paid; {_n(m['smartisp_calls_per_journey'])} SmartISP "
+        f"calls per journey; **{m['failures']} failures**.",
+        "",
+        "| step | p50 | p95 |",
+        "|---|---|---|",
+    ]
+    for step, v in m["steps"].items():
+        lines.append(f"| {step} | {_n(v['p50_ms'])} ms | {_n(v['p95_ms'])} ms |")
+    lines += ["", "CPU per journey, by process:", "", "| process | ms of CPU per journey |"]
+    lines.append("|---|---|")
+    for name, value in m["cpu_ms_per_journey"].items():
+        lines.append(f"| {name} | {_n(value)} |")
+    if m["failure_examples"]:
+        lines += ["", "Failures: " + "; ".join(m["failure_examples"])]
+    return lines
 
 
 def _strip(value):
@@ -334,6 +382,7 @@ def markdown(r: dict) -> str:
         "through the events they queue (its settlements hang on SmartISP): acknowledgement "
         f"p50 {_n(h['p50_ms'])} ms, p95 {_n(h['p95_ms'])} ms, "
         f"max {_n(h['max_ms'])} ms, {h['failures']} failures.",
+        *month_start_markdown(r),
         "",
         "## Where the CPU goes",
         "",
