@@ -86,8 +86,10 @@ def pagar_factura_calls(cluster, invoice_ids) -> list[dict]:
 
 
 def payment_by_session(cluster, session_id: str) -> dict | None:
+    # A single-invoice checkout: its one PaymentInvoice row names the invoice.
     rows = cluster.db.query(
-        "SELECT id, status, invoice_id, settle_note FROM billing_payment WHERE session_id = %s",
+        "SELECT p.id, p.status, i.invoice_id, p.settle_note FROM billing_payment p"
+        " JOIN billing_paymentinvoice i ON i.payment_id = p.id WHERE p.session_id = %s",
         (session_id,),
     )
     if not rows:
