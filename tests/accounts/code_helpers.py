@@ -3,9 +3,7 @@ and the code as the WhatsApp stand-in of the tests received it."""
 
 import json
 
-from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
-
+from tests.billing.payment_helpers import run_tasks  # noqa: F401  (the phone tests' worker)
 from tests.conftest import api, example_json
 from tests.messaging.shapes import WA_MESSAGES
 
@@ -17,28 +15,6 @@ def mock_subscriber(smartisp, dni: str, client_id: int = 1, *, phone=PHONE, emai
     body = example_json("get-user")
     body["user"].update(id=client_id, phone=phone, email=email, name="Luis Chávez")
     smartisp.get(api(f"get-user/{dni}"), body=json.dumps(body))
-
-
-def run_tasks() -> list[str]:
-    """Run the queued tasks as `manage.py db_worker` would; a failed task fails the test."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
-    ran = []
-    while (row := DBTaskResult.objects.ready().first()) is not None:
-        row.claim("test-worker")
-        worker.run_task(row)
-        row.refresh_from_db()
-        assert row.status != "FAILED", f"task {row.task_path} failed:\n{row.traceback}"
-        ran.append(row.task_path.rsplit(".", 1)[-1])
-    return ran
 
 
 def whatsapp_codes(mock) -> list[tuple[str, str]]:
