@@ -72,3 +72,14 @@ def test_a_new_report_is_seen_at_once_on_a_kept_invoice_page(subscriber_client, 
         "Transfer under review."
         in subscriber_client.get("/billing/invoices/4624/").content.decode()
     )
+
+
+def test_an_invoice_settled_by_a_transfer_says_so_not_online(subscriber_client, subscriber, unpaid):
+    from billing.models import PaymentStatus
+    from tests.billing.payment_helpers import payment_make
+
+    payment_make(subscriber, PaymentStatus.SETTLED, source="transfer", gateway="transfer")
+
+    page = subscriber_client.get("/billing/invoices/4624/", HTTP_ACCEPT_LANGUAGE="en").content
+    assert "You paid this invoice by bank transfer." in page.decode()
+    assert "online" not in page.decode().split("payment-state-notice", 1)[1].split("</div>", 1)[0]
