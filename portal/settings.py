@@ -387,8 +387,7 @@ LOGGING = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Finish (issue 19): one date style per language (portal/formats/), what the national id is
-# called, how support phone numbers without a country code are read (tel: and WhatsApp links).
+# Finish (issue 19): one date style per language (portal/formats/), and what the national id is
+# called. PHONE_REGION (above) also reads the support contact's numbers (tel: and WhatsApp links).
 FORMAT_MODULE_PATH = ["portal.formats"]
 PORTAL_ID_LABEL = envstr("PORTAL_ID_LABEL", "cédula")
-PHONE_REGION = envstr("PHONE_REGION", "EC").upper()
