@@ -33,6 +33,7 @@ LANGUAGES = {"es": "es-EC", "en": "en-GB"}
 CARD_SUCCEEDS = "4242 4242 4242 4242"
 CARD_DECLINED = "4000 0000 0000 0002"
 OWES, SUSPENDED, _NO_EMAIL, ALL_PAID = (s.dni for s in DEMO_SUBSCRIBERS)
+STAFF, STAFF_PASSWORD = "0999999999", "revisora-de-pagos-2026"  # a portal account, not a subscriber
 
 logger = logging.getLogger("screenshots")
 
@@ -69,16 +70,20 @@ def shots_plan(stack: Stack, sessions: dict[str, requests.Session]) -> list[Shot
     unpaid = owes.get(stack.url + "/billing/invoices/?status=unpaid", timeout=30).text
     bills = list(dict.fromkeys(re.findall(r'href="/billing/invoices/(\d+)/"', unpaid)))
     home = owes.get(stack.url + "/", timeout=30).text
-    next_bill = re.search(r"/billing/invoices/(\d+)/pay/", home).group(1)
+    # The invoice due first: its link beside "pay everything" (or its own Pay form).
+    next_bill = re.search(r'href="/billing/invoices/(\d+)/"', home).group(1)
     others = [b for b in bills if b != next_bill]
     tickets = owes.get(stack.url + "/support/tickets/", timeout=30).text
     ticket = re.search(r'href="(/support/tickets/\d+/)"', tickets).group(1)
     receipt = _pay(stack, owes, others[-1], CARD_SUCCEEDS)
     declined = _pay(stack, owes, others[0], CARD_DECLINED)
+    # A transfer report of the suspended subscriber's oldest invoice, for its page and staff's.
+    transfer = _transfer_report(stack, sessions[SUSPENDED])
     signed_out = [
         Shot("sign-in", "/accounts/login/", None),
         Shot("activation", "/accounts/activate/", None),
         Shot("password-reset", "/accounts/password-reset/", None),
+        Shot("code", "/accounts/code/", None),
         Shot("not-found", "/no-such-page/", None),
     ]
     return [
@@ -96,7 +101,49 @@ def shots_plan(stack: Stack, sessions: dict[str, requests.Session]) -> list[Shot
         Shot("ticket", ticket, OWES),
         Shot("new-ticket", "/support/tickets/new/", OWES),
         Shot("profile", "/accounts/profile/", OWES),
+        Shot("transfer-new", "/billing/transfers/new/", OWES),
+        Shot("transfer", transfer, SUSPENDED),
+        Shot("staff-transfers", "/staff/transfers/", STAFF),
+        Shot("staff-transfer", transfer.replace("/billing/", "/staff/"), STAFF),
     ]
+
+
+def _transfer_report(stack: Stack, session: requests.Session) -> str:
+    """Report a transfer of the first unpaid invoice with a photo-like receipt; its page."""
+    import io
+    from datetime import date, timedelta
+
+    from PIL import Image, ImageDraw
+
+    form_url = f"{stack.url}/billing/transfers/new/"
+    form = session.get(form_url, timeout=30).text
+    num_bill = re.search(r'name="invoices" value="(\d+)"', form).group(1)
+    total = re.search(
+        rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
+    ).group(1)
+    image = Image.new("RGB", (600, 800), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    for row, text in enumerate(["BANCO PICHINCHA", "Transferencia", "Ref. 00451287", f"${total}"]):
+        draw.text((40, 80 + row * 60), text, fill=(20, 30, 60))
+    receipt = io.BytesIO()
+    image.save(receipt, format="JPEG")
+    answer = session.post(
+        form_url,
+        data={
+            "csrfmiddlewaretoken": _csrf(form),
+            "invoices": num_bill,
+            "bank": "2201234567",
+            "paid_on": (date.today() - timedelta(days=1)).isoformat(),
+            "amount": total,
+            "reference": "00451287",
+        },
+        files={"receipt": ("comprobante.jpg", receipt.getvalue(), "image/jpeg")},
+        headers={"Referer": form_url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    return answer.headers["Location"]
 
 
 def _shoot(page: Page, path: str, out: Path) -> None:
@@ -139,6 +186,14 @@ def screenshots_take(out_dir: Path, *, only: str | None = None, pages: set[str] 
                 dni: portal_session(stack.url, dni, DEMO_PASSWORD)
                 for dni in (OWES, SUSPENDED, ALL_PAID)
             }
+            stack._run(
+                "shell",
+                "-c",
+                "from accounts.models import User\n"
+                f"User.objects.create_user('{STAFF}', '{STAFF_PASSWORD}', name='Ana Revisora',"
+                " is_staff=True)",
+            )
+            sessions[STAFF] = portal_session(stack.url, STAFF, STAFF_PASSWORD)
             plan = [s for s in shots_plan(stack, sessions) if not pages or s.name in pages]
             receipt = next((s.path for s in plan if s.name == "receipt"), None)
             if receipt:
