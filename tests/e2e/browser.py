@@ -108,3 +108,65 @@ def latest_link(mail_dir: Path, to: str, pattern: str) -> str | None:
         if match:
             return match.group(0)
     return None
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def transfer_report(base_url: str, session, *, reference: str, bank: str = "other") -> str:
+    """Report a transfer of the first unpaid invoice, with a small JPEG receipt, as the form posts
+    it (DESIGN.md section 5); the report's path."""
+    import io
+    from datetime import date, timedelta
+
+    from PIL import Image, ImageDraw
+
+    form_url = f"{base_url}/billing/transfers/new/"
+    form = session.get(form_url, timeout=30).text
+    num_bill = re.search(r'name="invoices" value="(\d+)"', form).group(1)
+    total = re.search(
+        rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
+    ).group(1)
+    image = Image.new("RGB", (600, 800), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    for row, text in enumerate(["BANCO PICHINCHA", "Transferencia", f"Ref. {reference}", total]):
+        draw.text((40, 80 + row * 60), text, fill=(20, 30, 60))
+    receipt = io.BytesIO()
+    image.save(receipt, format="JPEG")
+    answer = session.post(
+        form_url,
+        data={
+            "csrfmiddlewaretoken": csrf_token(form),
+            "invoices": num_bill,
+            "bank": bank,
+            "paid_on": (date.today() - timedelta(days=1)).isoformat(),
+            "amount": total,
+            "reference": reference,
+        },
+        files={"receipt": ("comprobante.jpg", receipt.getvalue(), "image/jpeg")},
+        headers={"Referer": form_url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    return answer.headers["Location"]
+
+
+def invoice_pay(base_url: str, session, num_bill: str, card: str) -> str:
+    """Pay `num_bill` at the sandbox gateway with `card`, as a browser would; the payment page's
+    path (after a decline the gateway's return passes through it on to the invoice)."""
+    invoice_url = f"{base_url}/billing/invoices/{num_bill}/"
+    checkout = session.post(
+        f"{invoice_url}pay/",
+        data={"csrfmiddlewaretoken": csrf_token(session.get(invoice_url, timeout=30).text)},
+        headers={"Referer": invoice_url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert checkout.status_code in (302, 303), checkout.text[:500]
+    back = session.post(checkout.headers["Location"], data={"card": card}, timeout=30)
+    visited = " ".join(r.url for r in [*back.history, back])
+    payment = re.search(r"/billing/payments/[^/?]+/", visited)
+    assert payment, f"paying did not pass through a payment page: {visited}"
+    return payment.group(0)

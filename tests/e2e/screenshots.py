@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from portal.audit import CHROMIUM_FLAGS, CHROMIUM_PATH, portal_session
 from portal.sandbox.demo import DEMO_PASSWORD, DEMO_SUBSCRIBERS, Stack, free_port
-from tests.e2e.browser import SETTLE_MS
+from tests.e2e.browser import SETTLE_MS, invoice_pay, transfer_report
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SIZES = {
@@ -45,25 +45,6 @@ class Shot:
     dni: str | None  # signed in as; None: signed out
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def _pay(stack: Stack, session: requests.Session, num_bill: str, card: str) -> str:
-    """Pay `num_bill` at the sandbox gateway with `card`; the payment page's path."""
-    invoice_url = f"{stack.url}/billing/invoices/{num_bill}/"
-    checkout = session.post(
-        f"{invoice_url}pay/",
-        data={"csrfmiddlewaretoken": _csrf(session.get(invoice_url, timeout=30).text)},
-        headers={"Referer": invoice_url},
-        allow_redirects=False,
-        timeout=30,
-    )
-    back = session.post(checkout.headers["Location"], data={"card": card}, timeout=30)
-    visited = " ".join(r.url for r in [*back.history, back])
-    return re.search(r"/billing/payments/[^/?]+/", visited).group(0)
-
-
 def shots_plan(stack: Stack, sessions: dict[str, requests.Session]) -> list[Shot]:
     """Every page to take, ids included; pays one invoice (the receipt) and declines one."""
     owes = sessions[OWES]
@@ -75,10 +56,12 @@ def shots_plan(stack: Stack, sessions: dict[str, requests.Session]) -> list[Shot
     others = [b for b in bills if b != next_bill]
     tickets = owes.get(stack.url + "/support/tickets/", timeout=30).text
     ticket = re.search(r'href="(/support/tickets/\d+/)"', tickets).group(1)
-    receipt = _pay(stack, owes, others[-1], CARD_SUCCEEDS)
-    declined = _pay(stack, owes, others[0], CARD_DECLINED)
+    receipt = invoice_pay(stack.url, owes, others[-1], CARD_SUCCEEDS)
+    declined = invoice_pay(stack.url, owes, others[0], CARD_DECLINED)
     # A transfer report of the suspended subscriber's oldest invoice, for its page and staff's.
-    transfer = _transfer_report(stack, sessions[SUSPENDED])
+    transfer = transfer_report(
+        stack.url, sessions[SUSPENDED], reference="00451287", bank="2201234567"
+    )
     signed_out = [
         Shot("sign-in", "/accounts/login/", None),
         Shot("activation", "/accounts/activate/", None),
@@ -106,44 +89,6 @@ def shots_plan(stack: Stack, sessions: dict[str, requests.Session]) -> list[Shot
         Shot("staff-transfers", "/staff/transfers/", STAFF),
         Shot("staff-transfer", transfer.replace("/billing/", "/staff/"), STAFF),
     ]
-
-
-def _transfer_report(stack: Stack, session: requests.Session) -> str:
-    """Report a transfer of the first unpaid invoice with a photo-like receipt; its page."""
-    import io
-    from datetime import date, timedelta
-
-    from PIL import Image, ImageDraw
-
-    form_url = f"{stack.url}/billing/transfers/new/"
-    form = session.get(form_url, timeout=30).text
-    num_bill = re.search(r'name="invoices" value="(\d+)"', form).group(1)
-    total = re.search(
-        rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
-    ).group(1)
-    image = Image.new("RGB", (600, 800), (250, 250, 245))
-    draw = ImageDraw.Draw(image)
-    for row, text in enumerate(["BANCO PICHINCHA", "Transferencia", "Ref. 00451287", f"${total}"]):
-        draw.text((40, 80 + row * 60), text, fill=(20, 30, 60))
-    receipt = io.BytesIO()
-    image.save(receipt, format="JPEG")
-    answer = session.post(
-        form_url,
-        data={
-            "csrfmiddlewaretoken": _csrf(form),
-            "invoices": num_bill,
-            "bank": "2201234567",
-            "paid_on": (date.today() - timedelta(days=1)).isoformat(),
-            "amount": total,
-            "reference": "00451287",
-        },
-        files={"receipt": ("comprobante.jpg", receipt.getvalue(), "image/jpeg")},
-        headers={"Referer": form_url},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert answer.status_code == 303, answer.text[:500]
-    return answer.headers["Location"]
 
 
 def _shoot(page: Page, path: str, out: Path) -> None:

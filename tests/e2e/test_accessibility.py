@@ -15,6 +15,8 @@ from tests.e2e.browser import (
     axe_report,
     axe_violations,
     eventually,
+    invoice_pay,
+    transfer_report,
 )
 from tests.e2e.test_transfer import reporter_session
 
@@ -53,31 +55,6 @@ PAGES = [*SIGNED_OUT, *SIGNED_IN, *OTHER_ACCOUNTS]
 SIZES = {**VIEWPORTS, "narrow": NARROW, "laptop": {"width": 1366, "height": 768}}
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def _payment(portal, session, num_bill: str, card: str) -> str:
-    """Pay `num_bill` at the sandbox gateway with `card` as a browser would; the payment's path."""
-    invoice_url = f"{portal.url}/billing/invoices/{num_bill}/"
-    checkout = session.post(
-        f"{invoice_url}pay/",
-        data={"csrfmiddlewaretoken": _csrf(session.get(invoice_url, timeout=30).text)},
-        headers={"Referer": invoice_url},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert checkout.status_code in (302, 303), checkout.text[:500]
-    assert checkout.headers["Location"].startswith(portal.gateway_url)
-    back = session.post(checkout.headers["Location"], data={"card": card}, timeout=30)
-    # The gateway sends the browser to the payment page (which, after a decline, passes it on to
-    # the invoice).
-    visited = " ".join(r.url for r in [*back.history, back])
-    payment = re.search(r"/billing/payments/[^/?]+/", visited)
-    assert payment, f"paying did not pass through a payment page: {visited}"
-    return payment.group(0)
-
-
 @pytest.fixture(scope="module")
 def signed_in_paths(portal) -> dict[str, str]:
     """The signed-in pages' paths, ids included: an invoice, a ticket, a declined payment and a
@@ -97,9 +74,9 @@ def signed_in_paths(portal) -> dict[str, str]:
     tickets = session.get(portal.url + "/support/tickets/", timeout=30).text
     ticket = re.search(r'href="/support/tickets/(\d+)/"', tickets).group(1)
 
-    declined = _payment(portal, session, others[0], CARD_DECLINED)
-    transfer = _transfer_report(portal, reporter_session(portal))
-    receipt = _payment(portal, session, others[-1], CARD_SUCCEEDS)
+    declined = invoice_pay(portal.url, session, others[0], CARD_DECLINED)
+    transfer = transfer_report(portal.url, reporter_session(portal), reference="A11Y-0001")
+    receipt = invoice_pay(portal.url, session, others[-1], CARD_SUCCEEDS)
     eventually(
         lambda: 'data-status="settled"' in session.get(portal.url + receipt, timeout=30).text,
         seconds=SETTLE_MS / 1000,
@@ -121,41 +98,6 @@ def signed_in_paths(portal) -> dict[str, str]:
         "staff-transfers": "/staff/transfers/",
         "staff-transfer": transfer.replace("/billing/transfers/", "/staff/transfers/"),
     }
-
-
-def _transfer_report(portal, session) -> str:
-    """Report a transfer of the first unpaid invoice with a small PNG receipt, as the form posts
-    it; its path."""
-    import io
-    from datetime import date, timedelta
-
-    from PIL import Image
-
-    form_url = f"{portal.url}/billing/transfers/new/"
-    form = session.get(form_url, timeout=30).text
-    num_bill = re.search(r'name="invoices" value="(\d+)"', form).group(1)
-    total = re.search(
-        rf'value="{num_bill}"[^>]*>.*?<span class="num">\$([\d.,]+)</span>', form, re.S
-    ).group(1)
-    receipt = io.BytesIO()
-    Image.new("RGB", (60, 80), (240, 240, 240)).save(receipt, format="PNG")
-    answer = session.post(
-        form_url,
-        data={
-            "csrfmiddlewaretoken": _csrf(form),
-            "invoices": num_bill,
-            "bank": "other",
-            "paid_on": (date.today() - timedelta(days=1)).isoformat(),
-            "amount": total,
-            "reference": f"A11Y-{num_bill}",
-        },
-        files={"receipt": ("r.png", receipt.getvalue(), "image/png")},
-        headers={"Referer": form_url},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert answer.status_code == 303, answer.text[:500]
-    return answer.headers["Location"]
 
 
 @pytest.fixture(scope="module")
