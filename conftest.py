@@ -7,7 +7,7 @@ TEST_SMARTISP_KEY = "test-key-8f3a9c1d7e"
 
 
 @pytest.fixture(autouse=True)
-def _portal_test_settings(settings):
+def _portal_test_settings(settings, tmp_path):
     settings.SMARTISP_URL = TEST_SMARTISP_URL
     settings.SMARTISP_API_KEY = TEST_SMARTISP_KEY
     settings.SMARTISP_TIMEOUT = 2
@@ -20,6 +20,8 @@ def _portal_test_settings(settings):
     settings.LANGUAGE_CODE = "en"
     # Hashing a password properly takes ~0.5 s; tests make hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploaded receipts go to the test's own folder, never to the checkout's media/.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture(autouse=True)

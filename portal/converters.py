@@ -112,34 +112,33 @@ class GatewayConverter(_Pattern):
     pattern = GATEWAY
 
 
-class SmartISPIdConverter:
-    """A SmartISP id (ticket): digits, within the range SmartISP can hold."""
+class _BoundedId:
+    """Digits, read as an int within [low, high]: outside it is no object's id (a 404)."""
+
+    low = 0
+    high = ID_MAX
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not self.low <= number <= self.high:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+class SmartISPIdConverter(_BoundedId):
+    """A SmartISP id (ticket): within the range SmartISP's INT columns hold; 0 is a real id."""
 
     regex = r"[0-9]{1,10}"
 
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > ID_MAX:
-            raise ValueError(value)
-        return number
 
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-class RowIdConverter:
-    """The id of one of the portal's own rows (a transfer report): a BigAutoField, 1 to 2^63 - 1."""
+class RowIdConverter(_BoundedId):
+    """The id of one of the portal's own rows (a transfer report): a BigAutoField, from 1."""
 
     regex = r"[0-9]{1,19}"
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= ROW_ID_MAX:
-            raise ValueError(value)
-        return number
-
-    def to_url(self, value: int) -> str:
-        return str(value)
+    low, high = 1, ROW_ID_MAX
 
 
 register_converter(ReferenceConverter, "reference")

@@ -7,12 +7,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from portal.sandbox.demo import DEMO_SUBSCRIBERS
+from tests.e2e.test_transfer import reporter_session
 
 pytestmark = pytest.mark.e2e
 
 BUDGET = 60 * 1024
-SUSPENDED_DNI = DEMO_SUBSCRIBERS[1].dni
 
 
 class _Resources(HTMLParser):
@@ -38,9 +37,10 @@ def test_dashboard_first_load_is_under_60_kb_compressed(portal):
     loads with `requests`, gzip-compresses each one here (level 6, what nginx and whitenoise use),
     and sums the compressed sizes. Images and the service worker's later fetches are not counted.
     """
-    # The suspended sandbox subscriber: he owes four months, and no other test pays them, so his
-    # dashboard has its Pay button whatever ran before (the demo subscriber's may be paid up).
-    session = portal.session(SUSPENDED_DNI)
+    # The suspended sandbox subscriber (c): he owes four months, and no other test pays them, so
+    # his dashboard has its Pay button whatever ran before (the demo subscriber's may be paid up).
+    # The transfer tests set his password; signing in the same way leaves the order of tests free.
+    session = reporter_session(portal)
     document = session.get(portal.url + "/", headers={"Accept-Encoding": "gzip"}, timeout=30)
     assert document.ok and re.search(r"/pay/", document.text), "not the dashboard with a Pay button"
     parser = _Resources()
