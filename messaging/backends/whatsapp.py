@@ -36,6 +36,14 @@ UNDELIVERABLE_CODES = {131026, 131047, 131051}
 # Worth trying again later: 1 unknown, 2 service, 4 / 80007 / 130429 / 131056 rate limits,
 # 131000 something went wrong, 131016 service unavailable, 133004 server unavailable.
 TEMPORARY_CODES = {1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004}
+# Every other code is the portal's own request refused (ProviderRejected), the same for every
+# recipient, so no SMS is tried instead (messaging/service.py): 0 / 190 access token invalid or
+# expired, 3 / 10 / 200-299 permission, 100 invalid parameter, 131008 required parameter missing,
+# 131031 business account locked, 132001 template does not exist, 368 blocked for a policy. From
+# Meta's "WhatsApp error codes" (developers.facebook.com/documentation/business-messaging/
+# whatsapp/support/error-codes/), as the Cloud API error codes page above; some copies of its table
+# add to 100 "or the recipient is not a WhatsApp number", but a misspelled request answers 100 for
+# everyone, so 100 stays a refusal: Meta says "not on WhatsApp" with 131026.
 
 
 def _language(language: str) -> str:

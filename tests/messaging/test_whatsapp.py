@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
+from django.core import mail
 
 from messaging.errors import NotConfigured, ProviderRejected, ProviderUnavailable, Undeliverable
 from messaging.service import send_code, send_notice
@@ -24,6 +25,7 @@ from tests.messaging.shapes import (
     tw_created,
     use_whatsapp,
     wa_accepted,
+    wa_error,
 )
 
 PHONE = "+593991234567"
@@ -91,6 +93,75 @@ def test_number_whatsapp_refuses_gets_the_code_by_sms(settings, http):
     assert form["Body"] == ["482913 es su código de Mi ISP. Vence en 10 minutos."]
     expected = base64.b64encode(f"{TW_SID}:{TW_TOKEN}".encode()).decode()
     assert sms.headers["Authorization"] == f"Basic {expected}"
+    assert mail.outbox == []  # the subscriber's number, not the portal's set-up: no alert
+
+
+# Meta's answers to a request of the portal's own that no recipient would change ("WhatsApp error
+# codes", developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes/).
+SETUP_FAULTS = [
+    pytest.param(401, WA_TOKEN_EXPIRED, id="190 access token expired"),
+    pytest.param(
+        404,
+        wa_error(132001, "Template does not exist", "template name (codigo_acceso) does not exist"),
+        id="132001 template does not exist",
+    ),
+    pytest.param(
+        400, wa_error(100, "Invalid parameter", "Unexpected key 'sub_type'"), id="100 invalid"
+    ),
+    pytest.param(
+        400,
+        wa_error(131031, "Account has been locked", "Business account is locked."),
+        id="131031 account locked",
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "answer"), SETUP_FAULTS)
+def test_a_whatsapp_setup_fault_fails_the_send_and_never_pays_for_an_sms(
+    settings, caplog, status, answer
+):
+    use_whatsapp(settings)
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as http:
+        http.post(WA_MESSAGES, status=status, json=answer)
+        twilio = http.post(TW_MESSAGES, status=201, json=tw_created(PHONE))
+
+        with pytest.raises(ProviderRejected) as caught:
+            send_code(PHONE, "482913", "es")
+
+        assert [call.request.url for call in http.calls] == [WA_MESSAGES]
+        assert twilio.call_count == 0
+    assert caught.value.code == answer["error"]["code"]
+    refused = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(refused) == 1 and str(answer["error"]["code"]) in refused[0].getMessage()
+    (alert,) = mail.outbox
+    assert alert.to == ["ops@example.com"]
+    assert "WhatsApp refuses the portal's messages" in alert.subject
+    assert answer["error"]["message"] in alert.body
+    for text in (caplog.text, alert.subject, alert.body):
+        assert WA_TOKEN not in text and "482913" not in text
+
+
+def test_operators_hear_of_a_setup_fault_once_an_hour_not_per_send(settings, http):
+    use_whatsapp(settings)
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    http.post(WA_MESSAGES, status=401, json=WA_TOKEN_EXPIRED)
+
+    for _ in range(3):
+        with pytest.raises(ProviderRejected):
+            send_code(PHONE, "482913", "es")
+
+    assert len(http.calls) == 3
+    assert len(mail.outbox) == 1
+
+
+def test_whatsapp_down_still_tries_sms_as_before(settings, http):
+    use_whatsapp(settings)
+    http.post(WA_MESSAGES, status=503, body="<html>Service Unavailable</html>")
+    http.post(TW_MESSAGES, status=201, json=tw_created(PHONE))
+
+    assert send_code(PHONE, "482913", "es").channel == "sms"
+    assert mail.outbox == []
 
 
 def test_refused_number_without_twilio_is_undeliverable_and_permanent(settings, http):
