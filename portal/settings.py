@@ -171,8 +171,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Issue 18: Argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane; portal/hashers.py): about
-# 25 ms of CPU per sign-in instead of PBKDF2's 210 ms, and memory-hard against GPU cracking.
+# Issue 18: Argon2id at the minimum OWASP's Password Storage Cheat Sheet recommends
+# (cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#argon2id): 19 MiB of
+# memory, 2 passes, 1 lane. About 25 ms of CPU per sign-in instead of PBKDF2's 210 ms (the
+# portal's capacity limit), and memory-hard against GPU cracking; Django's own Argon2 defaults
+# (100 MiB, 8 lanes) would hold 100 MiB per gunicorn thread. portal/hashers.py reads these; a hash
+# made with other numbers is re-made with these at its next sign-in.
+PASSWORD_ARGON2_MEMORY_KIB = 19 * 1024
+PASSWORD_ARGON2_TIME_COST = 2
+PASSWORD_ARGON2_PARALLELISM = 1
 # PBKDF2 stays second so existing hashes still sign in, and are re-made as Argon2id when they do.
 PASSWORD_HASHERS = [
     "portal.hashers.Argon2idHasher",

@@ -77,3 +77,23 @@ def test_an_argon2_hash_with_other_parameters_is_brought_to_ours(real_hashers):
 
     assert identify_hasher(django_default).must_update(django_default)
     assert not identify_hasher(make_password(PASSWORD)).must_update(make_password(PASSWORD))
+
+
+def test_the_argon2_parameters_are_settings_with_owasps_numbers():
+    assert production.PASSWORD_ARGON2_MEMORY_KIB == 19456  # 19 MiB
+    assert production.PASSWORD_ARGON2_TIME_COST == 2
+    assert production.PASSWORD_ARGON2_PARALLELISM == 1
+
+
+def test_the_hasher_takes_its_parameters_from_settings(real_hashers, settings):
+    ours = make_password(PASSWORD)
+    settings.PASSWORD_ARGON2_TIME_COST = 3
+    settings.PASSWORD_ARGON2_MEMORY_KIB = 20 * 1024
+    settings.PASSWORD_ARGON2_PARALLELISM = 2
+
+    stronger = make_password(PASSWORD)
+
+    assert stronger.startswith("argon2$argon2id$v=19$m=20480,t=3,p=2$")
+    assert identify_hasher(stronger).verify(PASSWORD, stronger)
+    # A hash of the old numbers is re-made with the new ones at its next sign-in.
+    assert identify_hasher(ours).must_update(ours)
