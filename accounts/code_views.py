@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
@@ -18,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import codes, services
-from accounts.forms import DniField, DniForm
+from accounts.forms import DniField, DniForm, SetPasswordForm
 from messaging.phones import phone_tail
 from messaging.service import phone_channel_enabled
 
@@ -142,15 +141,18 @@ def code_password(request: HttpRequest) -> HttpResponse:
     if not request.session.get(SESSION_BY_CODE):
         # Signed in with the password: changing it asks for the old one (the profile's form).
         return redirect("accounts:profile")
-    form = SetPasswordForm(
-        request.user, request.POST if request.method == "POST" else None, label_suffix=""
-    )
+    new_account = not request.user.has_usable_password()
+    form = SetPasswordForm(request.user, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         user = form.save()
         # Keep this session signed in: the password changed the session's hash.
         update_session_auth_hash(request, user)
         request.session.pop(SESSION_BY_CODE, None)
-        messages.success(request, _("Your password is set. Welcome!"))
+        # A welcome is for a new account; after a reset it would read as a mistake (issue 19).
+        if new_account:
+            messages.success(request, _("Your password is set. Welcome!"))
+        else:
+            messages.success(request, _("Your password has been changed."))
         return redirect(settings.LOGIN_REDIRECT_URL)
-    context = {"form": form, "new_account": not request.user.has_usable_password()}
+    context = {"form": form, "new_account": new_account}
     return render(request, "accounts/code_password.html", context)

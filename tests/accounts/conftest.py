@@ -94,6 +94,26 @@ def set_password(client, link: str, password: str):
     return client.post(form_url, {"new_password1": password, "new_password2": password})
 
 
+def flashed(client) -> list[str]:
+    """The messages waiting in the session for the next page, as that page would show them."""
+    from django.contrib.messages.storage.session import SessionStorage
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = client.session
+    return [str(message) for message in SessionStorage(request)]
+
+
+def signed_in_by_code(client, user) -> None:
+    """`user` signed in by a phone code in this session, as /accounts/code/verify/ leaves it."""
+    from accounts.code_views import SESSION_BY_CODE
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_BY_CODE] = True
+    session.save()
+
+
 def cool_off_passes(dni: str, ip: str = "127.0.0.1", minutes: int = 31) -> None:
     """What `minutes` do to axes's records of this DNI+IP pair, whichever handler keeps them."""
     from axes.handlers.proxy import AxesProxyHandler

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import PhoneCode, User
 from tests.accounts.code_helpers import mock_subscriber, run_tasks, whatsapp_codes
-from tests.accounts.conftest import mock_down, mock_unknown, sent_emails, stable
+from tests.accounts.conftest import flashed, mock_down, mock_unknown, sent_emails, stable
 from tests.conftest import PASSWORD
 from tests.messaging.shapes import (
     TW_MESSAGES,
@@ -97,6 +97,7 @@ def test_subscriber_without_email_signs_in_by_whatsapp_code_then_chooses_a_passw
     )
     assert saved.status_code == 302
     assert saved["Location"] == "/"
+    assert flashed(client) == ["Your password is set. Welcome!"]  # a new account
     account.refresh_from_db()
     assert account.check_password(NEW_PASSWORD)
     assert client.session["_auth_user_id"] == str(account.pk)
@@ -157,8 +158,8 @@ def test_the_code_form_answers_the_same_whatever_the_dni(client, smartisp, ask, 
     assert len(smartisp.calls) == 0
     assert page.status_code == 200
     reference = (
-        "If the DNI you entered belongs to a subscriber of Mi ISP with a phone on file, a "
-        "6-digit code is on its way by WhatsApp or SMS."
+        "If the cédula number you entered belongs to a subscriber of Mi ISP with a phone on "
+        "file, a 6-digit code is on its way by WhatsApp or SMS."
     )
     assert reference in page.content.decode()
     assert "991234567" not in stable(page.content) and "+593" not in stable(page.content)
@@ -402,10 +403,13 @@ def test_forgotten_password_is_replaced_after_a_code_from_the_reset_page(
     assert done["Location"] == "/accounts/code/password/"
     page = client.get("/accounts/code/password/").content.decode()
     assert "Choose a new password" in page and "keep my current password" in page
-    client.post(
+    saved = client.post(
         "/accounts/code/password/",
         {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
+    assert saved["Location"] == "/"
+    # A reset: changed, not a welcome as for a new account.
+    assert flashed(client) == ["Your password has been changed."]
     account.refresh_from_db()
     assert account.check_password(NEW_PASSWORD)
     # Once: changing it again asks for the old one, on the profile.
