@@ -22,6 +22,7 @@ from accounts import lockout, services
 from accounts.forms import DniForm, PasswordChangeForm, SetPasswordForm, SignInForm
 from accounts.models import User
 from accounts.tokens import activation_token, reset_token
+from messaging.phones import phone_tail
 from portal import redirects
 from portal.smartisp.errors import BadResponse, Unauthorized, Unavailable
 
@@ -217,6 +218,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "contact": contact,
+        # No page shows more of the phone than its last two digits (issue 16), as the code pages.
+        "phone_tail": phone_tail(contact.phone or "") if contact else "",
         "unavailable": unavailable,
         "change_url": change_url,
     }

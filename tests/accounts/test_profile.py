@@ -19,12 +19,21 @@ def test_profile_shows_what_smartisp_holds(subscriber_client, smartisp):
     page = response.content.decode()
     # The email may wrap after its "@" only, never inside a word.
     assert "<dd>jaquelines@<wbr>gmail.com</dd>" in page
-    for shown in ("Shiguango Esthela", "453345467", "Sector Jansdiacu"):
+    for shown in ("Shiguango Esthela", "Sector Jansdiacu"):
         assert shown in page
     assert "<dd>0001</dd>" in page  # subscriber number
     assert "<dd>2100454590</dd>" in page
     assert smartisp.calls[0].request.url == api("get-user/2100454590")
     assert 'name="email"' not in page  # read-only
+
+
+def test_profile_shows_no_more_of_the_phone_than_its_last_two_digits(subscriber_client, smartisp):
+    mock_user(smartisp, "2100454590", 1)  # SmartISP holds the phone 453345467
+
+    page = subscriber_client.get("/accounts/profile/").content.decode()
+
+    assert "<dt>Phone</dt><dd>Ending in 67</dd>" in page
+    assert "453345467" not in page and "3345467" not in page
 
 
 def test_profile_links_to_a_prefilled_ticket_for_changes(subscriber_client, smartisp):
