@@ -21,6 +21,10 @@ class TransferStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
+# Ledger payment statuses (billing.models.PaymentStatus) on their way to SmartISP, by settlement.
+PAYMENT_RECORDING = frozenset({"created", "pending", "captured"})
+
+
 class Decision(models.TextChoices):
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")
@@ -106,6 +110,20 @@ class TransferReport(models.Model):
     @property
     def is_image(self) -> bool:
         return self.receipt_type.startswith("image/")
+
+    @property
+    def state(self) -> str:
+        """What the subscriber's page says: "review", "rejected", or for an approval what became
+        of the ledger payment it opened: "recorded" (SmartISP has it), "recording" (settlement
+        is on it) or "checking" (settlement stopped for a person: a total changed, a refusal)."""
+        if self.status != TransferStatus.APPROVED:
+            return self.status
+        payment = self.payment
+        if payment is not None and payment.status == "settled":
+            return "recorded"
+        if payment is None or payment.status in PAYMENT_RECORDING:
+            return "recording"
+        return "checking"
 
 
 class DigestSent(models.Model):
