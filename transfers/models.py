@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from transfers.banks import OTHER, OTHER_LABEL
+
 
 class TransferStatus(models.TextChoices):
     REVIEW = "review", _("under review")
@@ -108,6 +110,11 @@ class TransferReport(models.Model):
         return [str(item["num_bill"]) for item in self.invoices]
 
     @property
+    def bank_name(self) -> str:
+        """The bank as people read it: "other" in the reader's language, else as reported."""
+        return str(OTHER_LABEL) if self.bank == OTHER else self.bank
+
+    @property
     def is_image(self) -> bool:
         return self.receipt_type.startswith("image/")
 
@@ -129,9 +136,9 @@ class TransferReport(models.Model):
 class DigestSent(models.Model):
     """One row per day the staff digest went out: one digest a day, however many workers."""
 
-    day = models.DateField(unique=True)
-    sent_at = models.DateTimeField(default=timezone.now)
-    waiting = models.PositiveIntegerField(default=0)
+    day = models.DateField(_("day"), unique=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    waiting = models.PositiveIntegerField(_("reports listed"), default=0)
 
     class Meta:
         verbose_name = _("staff digest sent")
