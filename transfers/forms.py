@@ -170,7 +170,14 @@ class TransferReportForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=Decision.choices,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose Approve or Reject."),
+            "invalid_choice": _("Choose Approve or Reject."),
+        },
+    )
     reason = forms.CharField(
         label=_("Reason (the subscriber reads it)"),
         required=False,

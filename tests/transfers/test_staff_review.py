@@ -196,3 +196,27 @@ def test_the_digest_sent_admin_labels_are_translated():
         assert [str(f.verbose_name) for f in fields] == ["day", "sent at", "reports listed"]
     # Lazy, so the admin shows them in the operator's language once the catalogue has them.
     assert all(type(f.verbose_name).__name__ == "__proxy__" for f in fields)
+
+
+@pytest.mark.parametrize("decision", ["maybe", ""])
+def test_a_decision_that_is_neither_approve_nor_reject_says_so(staff_client, subscriber, decision):
+    report = report_make(subscriber)
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": decision})
+
+    assert response.status_code == 400
+    assert "Choose Approve or Reject." in response.content.decode()
+
+
+def test_a_malformed_post_on_a_decided_report_shows_the_decision_taken(
+    staff_client, subscriber, staff
+):
+    report = report_make(subscriber)
+    staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": "reject", "reason": "no"})
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": ""})
+
+    assert response.status_code == 303
+    follow = staff_client.get(response["Location"]).content.decode()
+    assert "This report was already decided; nothing changed." in follow
+    assert "Rejected by Ana Staff" in follow
