@@ -1,7 +1,7 @@
 """The signed-in subscriber's billing as pages show it: invoices (own lists only), the dashboard."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -80,12 +80,17 @@ def invoices_newest_first(invoices: Iterable[Invoice]) -> list[Invoice]:
     )
 
 
-def invoice_next(unpaid: Iterable[Invoice]) -> Invoice | None:
-    """The unpaid invoice that falls due first (DESIGN.md section 8); undated ones last."""
-    dated = sorted(
+def invoice_next_order(unpaid: Iterable[Invoice]) -> list[Invoice]:
+    """Unpaid invoices in the order they fall due; undated ones last."""
+    return sorted(
         unpaid,
         key=lambda i: (i.expiration_date is None, i.expiration_date or date.max, i.id),
     )
+
+
+def invoice_next(unpaid: Iterable[Invoice]) -> Invoice | None:
+    """The unpaid invoice that falls due first (DESIGN.md section 8)."""
+    dated = invoice_next_order(unpaid)
     return dated[0] if dated else None
 
 
@@ -174,14 +179,31 @@ class Dashboard:
     # the invoices and the Pay button still show; only the service card says so.
     services_unavailable: bool = False
     paid_now: tuple[Invoice, ...] = ()  # captured, being recorded in SmartISP
+    # Owed invoices a transfer report under review covers, and those reports: the pay-all
+    # button leaves them out (a card can still pay them, from the invoice list).
+    under_review: tuple[Invoice, ...] = ()
+    reviews: tuple = ()  # their transfers.models.TransferReport, in the order they fall due
 
     @property
     def all_paid(self) -> bool:
         return not self.unpaid
 
+    @property
+    def payable(self) -> list[Invoice]:
+        """What the pay-all button pays: every owed invoice not under review."""
+        waiting = {i.num_bill for i in self.under_review}
+        return [i for i in self.unpaid if i.num_bill not in waiting]
 
-def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
-    """Everything the dashboard shows, from SmartISP calls made in parallel.
+    @property
+    def payable_total(self) -> Decimal:
+        return sum((i.total_pay for i in self.payable), Decimal("0.00"))
+
+
+def dashboard_get(
+    user: User, *, today: date | None = None, waiting: Mapping[str, object] | None = None
+) -> Dashboard:
+    """Everything the dashboard shows, from SmartISP calls made in parallel; `waiting` is the
+    subscriber's transfer reports under review by num_bill (transfers.waiting.waiting_of).
 
     Billing data failing raises (the page becomes the 503 page); services (the client search),
     tickets and the plan catalogue (for speeds) are secondary: without them the page still
@@ -208,6 +230,8 @@ def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
             found["plans"],
         )
     unpaid, paid_now = unpaid_split(user, unpaid)
+    waiting = waiting or {}
+    under_review = tuple(i for i in invoice_next_order(unpaid) if i.num_bill in waiting)
     speeds = {p.id: p.download_mbps for p in plans if p.download_kbps}
     lines = tuple(ServiceLine(s, s.download_mbps or speeds.get(s.plan_id or -1)) for s in services)
     next_invoice = invoice_next(unpaid)
@@ -231,6 +255,8 @@ def dashboard_get(user: User, *, today: date | None = None) -> Dashboard:
         tickets=_latest_own(client_id, tickets) if tickets is not None else None,
         services_unavailable=client_id is not None and found["services"] is None,
         paid_now=tuple(invoices_newest_first(paid_now)),
+        under_review=under_review,
+        reviews=tuple(dict.fromkeys(waiting[i.num_bill] for i in under_review)),
     )
 
 

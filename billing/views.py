@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from billing import services
 from billing.ledger import payments_stamp
 from portal.pagecache import kept_page
+from transfers.waiting import waiting_of
 
 TABS = ("unpaid", "paid")
 
@@ -36,7 +37,7 @@ def _payments_stamp(request: HttpRequest):
 @require_GET
 @kept_page(_payments_stamp)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    overview = services.dashboard_get(request.user)
+    overview = services.dashboard_get(request.user, waiting=waiting_of(request))
     return render(request, "billing/dashboard.html", {"overview": overview})
 
 

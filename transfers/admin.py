@@ -27,7 +27,7 @@ class TransferReportAdmin(ReadOnly, admin.ModelAdmin):
         "pk",
         "created_at",
         "user",
-        "bank",
+        "bank_shown",
         "reference",
         "amount",
         "paid_on",
@@ -43,7 +43,7 @@ class TransferReportAdmin(ReadOnly, admin.ModelAdmin):
         "user",
         "client_id",
         "invoices",
-        "bank",
+        "bank_shown",
         "account",
         "reference",
         "paid_on",
@@ -61,7 +61,11 @@ class TransferReportAdmin(ReadOnly, admin.ModelAdmin):
         "payment",
         "review_link",
     ]
-    exclude = ["receipt"]
+    exclude = ["receipt", "bank"]  # "bank" is shown as bank_shown, "other" in words
+
+    @admin.display(description=_("bank"), ordering="bank")
+    def bank_shown(self, obj: TransferReport) -> str:
+        return obj.bank_name
 
     @admin.display(description=_("receipt"))
     def receipt_link(self, obj: TransferReport) -> str:

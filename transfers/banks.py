@@ -5,10 +5,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 OTHER = "other"
+# What the report form, the subscriber's page, staff's pages and emails call OTHER.
+OTHER_LABEL = _("Another bank or a deposit point")
 
 
 @dataclass(frozen=True)

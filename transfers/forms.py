@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.smartisp.records import Invoice
-from transfers.banks import OTHER, BankAccount
+from transfers.banks import OTHER, OTHER_LABEL, BankAccount
 from transfers.models import Decision
 from transfers.receipts import Receipt, ReceiptRefused, receipt_check
 
@@ -83,7 +83,7 @@ class TransferReportForm(forms.Form):
         self.fields["invoices"].initial = [i.num_bill for i in invoices]
         self.fields["bank"].choices = [
             *((a.key, f"{a.bank} · {a.kind} {a.number}".replace("  ", " ")) for a in accounts),
-            (OTHER, _("Another bank or a deposit point")),
+            (OTHER, OTHER_LABEL),
         ]
         if len(accounts) == 1:
             self.fields["bank"].initial = accounts[0].key
@@ -170,7 +170,14 @@ class TransferReportForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=Decision.choices, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=Decision.choices,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose Approve or Reject."),
+            "invalid_choice": _("Choose Approve or Reject."),
+        },
+    )
     reason = forms.CharField(
         label=_("Reason (the subscriber reads it)"),
         required=False,

@@ -14,11 +14,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from transfers.banks import OTHER, OTHER_LABEL
+
 
 class TransferStatus(models.TextChoices):
     REVIEW = "review", _("under review")
     APPROVED = "approved", _("approved")
     REJECTED = "rejected", _("rejected")
+
+
+# Ledger payment statuses (billing.models.PaymentStatus) on their way to SmartISP, by settlement.
+PAYMENT_RECORDING = frozenset({"created", "pending", "captured"})
 
 
 class Decision(models.TextChoices):
@@ -104,16 +110,35 @@ class TransferReport(models.Model):
         return [str(item["num_bill"]) for item in self.invoices]
 
     @property
+    def bank_name(self) -> str:
+        """The bank as people read it: "other" in the reader's language, else as reported."""
+        return str(OTHER_LABEL) if self.bank == OTHER else self.bank
+
+    @property
     def is_image(self) -> bool:
         return self.receipt_type.startswith("image/")
+
+    @property
+    def state(self) -> str:
+        """What the subscriber's page says: "review", "rejected", or for an approval what became
+        of the ledger payment it opened: "recorded" (SmartISP has it), "recording" (settlement
+        is on it) or "checking" (settlement stopped for a person: a total changed, a refusal)."""
+        if self.status != TransferStatus.APPROVED:
+            return self.status
+        payment = self.payment
+        if payment is not None and payment.status == "settled":
+            return "recorded"
+        if payment is None or payment.status in PAYMENT_RECORDING:
+            return "recording"
+        return "checking"
 
 
 class DigestSent(models.Model):
     """One row per day the staff digest went out: one digest a day, however many workers."""
 
-    day = models.DateField(unique=True)
-    sent_at = models.DateTimeField(default=timezone.now)
-    waiting = models.PositiveIntegerField(default=0)
+    day = models.DateField(_("day"), unique=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    waiting = models.PositiveIntegerField(_("reports listed"), default=0)
 
     class Meta:
         verbose_name = _("staff digest sent")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from transfers import services
 from transfers.forms import DecisionForm
-from transfers.models import TransferReport
+from transfers.models import TransferReport, TransferStatus
 
 
 def staff_required(view):
@@ -58,6 +58,11 @@ OUTCOME_MESSAGES = {
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(TransferReport.objects.select_related("user", "decided_by"), pk=pk)
     form = DecisionForm(request.POST or None)
+    if request.method == "POST" and report.status != TransferStatus.REVIEW:
+        # Decided already: whatever this form says, the page to show is the decision taken.
+        level, text = OUTCOME_MESSAGES["already decided"]
+        messages.add_message(request, level, text)
+        return HttpResponseRedirect(reverse("staff_transfers:review", args=[report.pk]), status=303)
     if request.method == "POST":
         if form.is_valid():
             decided = services.transfer_decide(

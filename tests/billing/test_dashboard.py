@@ -125,7 +125,9 @@ def test_the_total_due_has_its_own_pay_button_for_everything_owed(subscriber_cli
     form = form[: form.index("</form>")]
     assert 'action="/billing/pay/"' in form and 'method="post"' in form
     assert "csrfmiddlewaretoken" in form
-    assert 'name="invoices"' not in form  # none named: every unpaid invoice
+    # Named, not left out: none named would mean every unpaid invoice when the form is sent.
+    assert '<input type="hidden" name="invoices" value="3112">' in form
+    assert '<input type="hidden" name="invoices" value="4624">' in form
     assert "Pay everything: $351.51" in form
     assert "/billing/invoices/3112/pay/" not in page and "/billing/invoices/4624/pay/" not in page
 

@@ -83,6 +83,17 @@ def test_staff_get_a_daily_digest_of_reports_waiting_over_a_day(subscriber):
     assert "222" not in digest.body
 
 
+def test_the_digest_names_another_bank_in_words(subscriber):
+    now = timezone.now()
+    report_make(subscriber, bank="other", account="", created_at=now - timedelta(days=2))
+
+    assert digest_send(now) == 1
+
+    [digest] = mail.outbox
+    assert "Another bank or a deposit point 0012345" in digest.body
+    assert " other " not in digest.body
+
+
 @pytest.mark.parametrize("waiting", [False, True])
 def test_no_digest_when_nothing_waits_long(subscriber, waiting):
     if waiting:

@@ -6,7 +6,15 @@ import pytest
 from django.utils import timezone
 
 from tests.transfers.conftest import stored_files
-from tests.transfers.helpers import pdf_bytes, photo_bytes, report_data, report_make, upload
+from tests.transfers.helpers import (
+    pdf_bytes,
+    pdf_with_escaped_javascript,
+    photo_bytes,
+    png_bomb,
+    report_data,
+    report_make,
+    upload,
+)
 from transfers.models import TransferReport
 
 URL = "/billing/transfers/new/"
@@ -82,6 +90,43 @@ def test_a_refused_file_keeps_everything_else_typed(subscriber_client, unpaid, m
     assert response.status_code == 400
     assert "not a photo (JPEG, PNG or WebP) or a PDF" in page
     assert 'value="99887766"' in page and 'value="21.51"' in page
+    assert 'value="4624" checked' in page and 'value="3112" checked' not in page
+    assert f'value="{data["paid_on"]}"' in page
+    assert 'value="2201234567" id="id_bank_0" required checked' in page
+    assert TransferReport.objects.count() == 0
+    assert stored_files(media) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "content_type", "message"),
+    [
+        pytest.param(png_bomb(), "photo.png", "image/png", "too large", id="decompression-bomb"),
+        pytest.param(
+            pdf_bytes(javascript=True), "receipt.pdf", "application/pdf", "scripts", id="pdf-js"
+        ),
+        pytest.param(
+            pdf_with_escaped_javascript(),
+            "receipt.pdf",
+            "application/pdf",
+            "scripts",
+            id="pdf-js-escaped",
+        ),
+    ],
+)
+def test_a_hostile_file_through_the_form_is_refused_keeping_the_rest_and_storing_nothing(
+    subscriber_client, unpaid, media, content, name, content_type, message
+):
+    hostile = upload(content, name=name, content_type=content_type)
+    data = report_data(invoices=["4624"], amount="21,51", reference="BG 5566-77", receipt=hostile)
+
+    response = subscriber_client.post(URL, data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="notice notice-error" role="alert"' in page
+    errors = page[page.index('id="receipt-errors"') :]
+    assert message in errors[: errors.index("</ul>")]
+    assert 'value="BG 5566-77"' in page and 'value="21,51"' in page
     assert 'value="4624" checked' in page and 'value="3112" checked' not in page
     assert f'value="{data["paid_on"]}"' in page
     assert 'value="2201234567" id="id_bank_0" required checked' in page

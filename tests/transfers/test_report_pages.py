@@ -31,12 +31,41 @@ def test_a_rejected_report_shows_staffs_reason(subscriber_client, subscriber, st
     assert "The amount never reached our account." in page
 
 
-def test_an_approved_report_says_recorded(subscriber_client, subscriber, staff):
+@pytest.mark.parametrize(
+    ("payment_status", "state", "says", "never"),
+    [
+        ("settled", "recorded", "Recorded.", "being marked paid"),
+        ("captured", "recording", "your invoices are being marked paid", "Recorded."),
+        ("needs_review", "checking", "our staff are checking it", "Recorded."),
+    ],
+)
+def test_an_approved_report_tells_what_became_of_its_payment(
+    subscriber_client, subscriber, staff, payment_status, state, says, never
+):
+    """Approved is not recorded: settlement may still be on it, or have stopped for a person
+    (the total changed, SmartISP refused), as the invoice page says too."""
+    from tests.billing.payment_helpers import payment_make
+
+    payment = payment_make(subscriber, payment_status, source="transfer", gateway="transfer")
+    report = report_make(subscriber, status="approved", decided_by=staff, payment=payment)
+
+    page = subscriber_client.get(f"/billing/transfers/{report.pk}/").content.decode()
+
+    notice = page[page.index('class="notice') :]
+    notice = notice[: notice.index("</p>")]
+    assert f'data-status="{state}"' in notice
+    assert says in notice
+    assert never not in notice
+
+
+def test_an_approved_report_with_its_payment_not_yet_opened_is_being_recorded(
+    subscriber_client, subscriber, staff
+):
     report = report_make(subscriber, status="approved", decided_by=staff)
 
     page = subscriber_client.get(f"/billing/transfers/{report.pk}/").content.decode()
 
-    assert "Recorded." in page
+    assert "Accepted." in page and "Recorded." not in page
 
 
 @pytest.mark.parametrize("suffix", ["", "receipt/"])

@@ -146,3 +146,77 @@ def test_decisions_are_visible_in_the_admin(client, subscriber, db):
     assert "Root" in page and "0012345" in page
     assert detail.status_code == 200
     assert "no money" in detail.content.decode()
+
+
+OTHER_BANK = {"bank": "other", "account": ""}
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Another bank or a deposit point"), ("es", "Otro banco o un punto de depósito")],
+)
+def test_another_bank_is_named_in_words_on_the_queue_and_the_review(
+    staff_client, subscriber, unpaid, language, label
+):
+    report = report_make(subscriber, **OTHER_BANK)
+    lang = {"HTTP_ACCEPT_LANGUAGE": language}
+
+    queue = staff_client.get("/staff/transfers/", **lang).content.decode()
+    review = staff_client.get(f"/staff/transfers/{report.pk}/", **lang).content.decode()
+
+    assert f"{label} · 0012345" in queue
+    assert f"<dd>{label}</dd>" in review
+    for page in (queue, review):
+        assert ">other" not in page and "other ·" not in page
+
+
+def test_another_bank_is_named_in_words_in_the_admin(client, subscriber, db):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser("0888888888", "admin-pass-123", name="Root")
+    report = report_make(subscriber, **OTHER_BANK)
+    client.force_login(admin)
+
+    listed = client.get("/admin/transfers/transferreport/").content.decode()
+    detail = client.get(f"/admin/transfers/transferreport/{report.pk}/change/").content.decode()
+
+    row = listed[listed.index("<tbody>") : listed.index("</tbody>")]
+    assert '<td class="field-bank_shown">Another bank or a deposit point</td>' in row
+    assert '<div class="readonly">Another bank or a deposit point</div>' in detail
+    assert '<div class="readonly">other</div>' not in detail
+
+
+def test_the_digest_sent_admin_labels_are_translated():
+    from django.utils import translation
+
+    from transfers.models import DigestSent
+
+    fields = [DigestSent._meta.get_field(name) for name in ("day", "sent_at", "waiting")]
+    with translation.override("en"):
+        assert [str(f.verbose_name) for f in fields] == ["day", "sent at", "reports listed"]
+    # Lazy, so the admin shows them in the operator's language once the catalogue has them.
+    assert all(type(f.verbose_name).__name__ == "__proxy__" for f in fields)
+
+
+@pytest.mark.parametrize("decision", ["maybe", ""])
+def test_a_decision_that_is_neither_approve_nor_reject_says_so(staff_client, subscriber, decision):
+    report = report_make(subscriber)
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": decision})
+
+    assert response.status_code == 400
+    assert "Choose Approve or Reject." in response.content.decode()
+
+
+def test_a_malformed_post_on_a_decided_report_shows_the_decision_taken(
+    staff_client, subscriber, staff
+):
+    report = report_make(subscriber)
+    staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": "reject", "reason": "no"})
+
+    response = staff_client.post(f"/staff/transfers/{report.pk}/", {"decision": ""})
+
+    assert response.status_code == 303
+    follow = staff_client.get(response["Location"]).content.decode()
+    assert "This report was already decided; nothing changed." in follow
+    assert "Rejected by Ana Staff" in follow

@@ -3,7 +3,7 @@
 from django import template
 
 from transfers.banks import bank_accounts as configured_accounts
-from transfers.services import reports_waiting
+from transfers.waiting import waiting_of
 
 register = template.Library()
 
@@ -13,14 +13,9 @@ def transfer_waiting(context: template.Context, invoice):
     """The signed-in subscriber's report under review that covers `invoice`, if any (one query
     per request, however many invoices the page shows)."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if invoice is None or user is None or not user.is_authenticated:
+    if invoice is None or request is None:
         return None
-    waiting = getattr(request, "_transfers_waiting", None)
-    if waiting is None:
-        waiting = reports_waiting(user)
-        request._transfers_waiting = waiting
-    return waiting.get(invoice.num_bill)
+    return waiting_of(request).get(invoice.num_bill)
 
 
 @register.simple_tag
