@@ -49,7 +49,10 @@ def pay(request: HttpRequest, num_bill: str) -> HttpResponse:
 @require_POST
 def pay_many(request: HttpRequest) -> HttpResponse:
     """One checkout for several of the subscriber's unpaid invoices (field `invoices`, a num_bill
-    repeated), or for every unpaid invoice when none is named; 303 to the gateway."""
+    repeated), or for every unpaid invoice when none is named; 303 to the gateway.
+
+    The invoice list's form also sends `picked`: there, no invoice ticked means nothing chosen
+    (the subscriber unticked them all), not "everything"."""
     if request.user.smartisp_id is None:
         raise Http404("no such invoice")
     cache.forget(request.user.smartisp_id)
@@ -58,6 +61,9 @@ def pay_many(request: HttpRequest) -> HttpResponse:
     back = reverse("billing:invoices")
     wanted = list(dict.fromkeys(request.POST.getlist("invoices")))
     by_number = {i.num_bill: i for i in unpaid}
+    if not wanted and request.POST.get("picked") and unpaid:
+        messages.info(request, _("Tick at least one invoice to pay."))
+        return redirect(back)
     if not wanted:
         chosen = list(unpaid)
     elif any(n not in by_number for n in wanted):

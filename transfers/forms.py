@@ -3,6 +3,7 @@ receipt) and the staff decision form (decision, reason)."""
 
 import re
 from datetime import timedelta
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.smartisp.records import Invoice
 from transfers.banks import OTHER, OTHER_LABEL, BankAccount
-from transfers.models import Decision
+from transfers.models import Decision, TransferReport
 from transfers.receipts import Receipt, ReceiptRefused, receipt_check
 
 MAX_REFERENCE = 40
@@ -75,12 +76,23 @@ class TransferReportForm(forms.Form):
         error_messages={"required": _("Add the photo or PDF of the receipt.")},
     )
 
-    def __init__(self, *args, invoices: list[Invoice], accounts: tuple[BankAccount, ...], **kw):
+    def __init__(
+        self,
+        *args,
+        invoices: list[Invoice],
+        accounts: tuple[BankAccount, ...],
+        waiting: Mapping[str, TransferReport] | None = None,
+        **kw,
+    ):
         super().__init__(*args, **kw)
         self.unpaid = invoices
         self.accounts = accounts
+        # Invoices a report under review already covers: shown with that report, not ticked.
+        self.waiting = dict(waiting or {})
         self.fields["invoices"].choices = [(i.num_bill, i.num_bill) for i in invoices]
-        self.fields["invoices"].initial = [i.num_bill for i in invoices]
+        self.fields["invoices"].initial = [
+            i.num_bill for i in invoices if i.num_bill not in self.waiting
+        ]
         self.fields["bank"].choices = [
             *((a.key, f"{a.bank} · {a.kind} {a.number}".replace("  ", " ")) for a in accounts),
             (OTHER, OTHER_LABEL),
@@ -151,13 +163,21 @@ class TransferReportForm(forms.Form):
             )
         return cleaned
 
-    def chosen_total(self) -> Decimal:
-        """The total of the invoices ticked (all unpaid ones before the first submit)."""
+    def rows(self) -> list[tuple[Invoice, TransferReport | None, bool]]:
+        """Each unpaid invoice, the report under review covering it (or None), and whether its
+        box is ticked: as submitted, else all but those under review."""
+        chosen = self._chosen()
+        return [(i, self.waiting.get(i.num_bill), i.num_bill in chosen) for i in self.unpaid]
+
+    def _chosen(self) -> set[str]:
         if self.is_bound:
             chosen = set(self.data.getlist("invoices")) if hasattr(self.data, "getlist") else set()
-            chosen = chosen or {i.num_bill for i in self.unpaid}
-        else:
-            chosen = {i.num_bill for i in self.unpaid}
+            return chosen or {i.num_bill for i in self.unpaid}
+        return set(self.fields["invoices"].initial)
+
+    def chosen_total(self) -> Decimal:
+        """The total of the invoices ticked (all unpaid ones before the first submit)."""
+        chosen = self._chosen()
         return sum((i.total_pay for i in self.unpaid if i.num_bill in chosen), Decimal("0.00"))
 
     def account_chosen(self) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from transfers import services
 from transfers.banks import bank_accounts
 from transfers.forms import TransferReportForm
 from transfers.models import TransferReport
+from transfers.waiting import waiting_of
 
 # Served receipts: nothing in them runs, and only the portal's own pages may frame them.
 RECEIPT_CSP = (
@@ -33,9 +34,12 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
         # Decide on the invoices as SmartISP has them now, not as cached a minute ago.
         cache.forget(request.user.smartisp_id)
     unpaid = services.reportable_invoices(request.user)
+    waiting = waiting_of(request)  # invoices a report under review covers: not ticked at first
     accounts = bank_accounts()
     if request.method == "POST":
-        form = TransferReportForm(request.POST, request.FILES, invoices=unpaid, accounts=accounts)
+        form = TransferReportForm(
+            request.POST, request.FILES, invoices=unpaid, accounts=accounts, waiting=waiting
+        )
         if form.is_valid():
             bank, account = form.account_chosen()
             try:
@@ -64,7 +68,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
         return render(
             request, "transfers/new.html", {"form": form, "accounts": accounts}, status=400
         )
-    form = TransferReportForm(invoices=unpaid, accounts=accounts)
+    form = TransferReportForm(invoices=unpaid, accounts=accounts, waiting=waiting)
     return render(request, "transfers/new.html", {"form": form, "accounts": accounts})
 
 

@@ -126,6 +126,19 @@ def test_the_invoice_list_lets_the_subscriber_pick_with_a_plain_form(subscriber_
     assert '<input type="checkbox" name="invoices" value="3112" checked>' in form
     assert '<input type="checkbox" name="invoices" value="4624" checked>' in form
     assert '<button type="submit"' in form
+    assert '<input type="hidden" name="picked" value="1">' in form
+
+
+def test_the_invoice_list_with_every_box_unticked_pays_nothing_and_says_so(
+    subscriber_client, lists
+):
+    # What the browser sends from the list's form when the subscriber unticks every invoice.
+    response = subscriber_client.post(PAY_MANY, {"picked": "1"}, **EN)
+
+    assert response.status_code == 302 and response["Location"] == "/billing/invoices/"
+    assert "Tick at least one invoice" in str(next(iter(response.wsgi_request._messages)))
+    assert asked_checkouts(lists) == []
+    assert not Payment.objects.exists()
 
 
 # -- never stuck --------------------------------------------------------------------------------

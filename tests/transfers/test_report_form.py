@@ -33,6 +33,24 @@ def test_the_form_offers_every_unpaid_invoice_ticked_with_the_total(subscriber_c
     assert 'enctype="multipart/form-data"' in page
 
 
+def test_an_invoice_a_report_under_review_covers_is_not_ticked_and_links_to_it(
+    subscriber_client, subscriber, unpaid
+):
+    waiting = report_make(
+        subscriber,
+        invoices=[{"num_bill": "3112", "invoice_id": 0, "total": "330.00"}],
+        amount="330.00",
+    )
+
+    page = subscriber_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<input type="checkbox" name="invoices" value="3112">' in page
+    assert 'name="invoices" value="4624" checked' in page
+    assert "Total to pay: <strong" in page and "$21.51" in page and "$351.51" not in page
+    assert "Transfer under review." in page
+    assert f'href="/billing/transfers/{waiting.pk}/"' in page
+
+
 def test_a_report_is_kept_with_its_receipt_under_a_random_name(subscriber_client, unpaid, media):
     response = subscriber_client.post(URL, report_data())
 
