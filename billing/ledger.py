@@ -64,6 +64,9 @@ STARTED_AGAIN = "the subscriber started again"
 CANCELLED_PAYABLE = timedelta(hours=24)
 # A browser coming back from the gateway makes the portal ask about these (and no others).
 RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
+# How long a write whose outcome is unknown, or a refund the gateway cannot make yet, is tried
+# again before a person gets it (DESIGN.md section 7, step 5): settlement's deadline too.
+RETRY_FOR = timedelta(hours=72)
 
 
 class PaymentNotAllowed(Exception):
@@ -600,19 +603,28 @@ def capture_superseded(payment: Payment, fields: dict[str, Any], *, source: str)
 def payment_gateway_refund(pk: int) -> str:
     """Give a superseded capture back through its gateway (DESIGN.md section 7, step 7). The
     gateway's refund event then marks it refunded; a gateway that cannot refund sends it to a
-    person; one that cannot answer now is asked again by the reconciler."""
+    person; one that cannot answer now is asked again by the reconciler, for as long as
+    settlement retries an unknown outcome (RETRY_FOR), and then a person gets it too."""
     payment = Payment.objects.get(pk=pk)
     if payment.status != S.REFUNDING:
         return "unchanged"
     try:
         get_gateway(payment.gateway).payment_refund(checkout_ref(payment))
     except GatewayError as exc:
-        if exc.retryable:
+        started = payment.refund_requested_at or payment.captured_at or timezone.now()
+        if exc.retryable and timezone.now() < started + RETRY_FOR:
             logger.warning("payment %s: refund not made yet: %s", payment.reference, exc.message)
             Payment.objects.filter(pk=pk, status=S.REFUNDING).update(
                 last_error=exc.message[:1000], updated_at=timezone.now()
             )
             return "retry"
+        if exc.retryable:
+            return payment_review(
+                payment,
+                f"captured after its invoices were paid, and the gateway could not be reached "
+                f"to refund it for 72 hours ({exc.message}): refund it by hand",
+                (S.REFUNDING,),
+            )
         return payment_review(
             payment,
             f"captured after its invoices were paid, and the gateway refused the refund "

@@ -8,7 +8,8 @@ Webhooks get lost, workers get killed and the gateway or SmartISP go away for a 
   is failed, open for over an hour is cancelled;
 - fails checkouts that never reached the gateway;
 - re-queues settlements and refunds whose next attempt is overdue and nobody holds, and asks the
-  gateway again to refund superseded captures it has not refunded yet;
+  gateway again to refund superseded captures it has not refunded yet (for 72 hours: then they
+  go to a person);
 - re-queues stored events that were never processed.
 
 Everything it triggers is idempotent; running it twice at once does no harm.

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from billing.gateways import get_gateway
 from billing.ledger import (
+    RETRY_FOR,
     S,
     local_date,
     payment_move,
@@ -63,7 +64,6 @@ logger = logging.getLogger(__name__)
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=30)
-RETRY_FOR = timedelta(hours=72)
 
 
 def retry_delay(failures: int) -> timedelta:
