@@ -384,6 +384,7 @@ def payment_received(
     *,
     source: str,
     way_to_pay: str,
+    transaction_id: str,
     id_pago: str,
     paid_on: date,
     note: str,
@@ -392,18 +393,23 @@ def payment_received(
     payment of `invoices`, each for its whole current total_pay, settled by the same settlement
     as a card payment (`id_pago` and `way_to_pay` go to pagar_factura, `paid_on` is its `date`).
 
+    `transaction_id` is what makes this money one of a kind in the ledger (a transfer's: its bank
+    and normalised reference, so the same reference at two banks is two payments); `id_pago` is
+    kept as given, for SmartISP (Payment.id_pago).
+
     Raises PaymentInProgress when another payment covers one of the invoices, PaymentDuplicate
-    when `id_pago` was recorded before, InvoiceNotPayable when an invoice is not unpaid."""
+    when `transaction_id` was recorded before, InvoiceNotPayable when an invoice is not unpaid."""
     client_id = user.smartisp_id
-    if client_id is None or not invoices or not id_pago.strip():
+    transaction_id, id_pago = transaction_id.strip(), id_pago.strip()
+    if client_id is None or not invoices or not transaction_id or not id_pago:
         raise InvoiceNotPayable("nothing to record")
     invoices = invoices_oldest_first(invoices)
     for invoice in invoices:
         if not invoice.is_unpaid or invoice.total_pay <= 0:
             raise InvoiceNotPayable(f"invoice {invoice.num_bill} is not unpaid")
     gateway = TRANSFER_GATEWAY if source == PaymentSource.TRANSFER else source
-    if Payment.objects.filter(gateway=gateway, transaction_id=id_pago.strip()).exists():
-        raise PaymentDuplicate(f"{id_pago} is already recorded")
+    if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
+        raise PaymentDuplicate(f"{transaction_id} is already recorded")
     now = timezone.now()
     total = sum((i.total_pay for i in invoices), Decimal("0.00"))
     try:
@@ -417,7 +423,8 @@ def payment_received(
                 source=source,
                 way_to_pay=way_to_pay,
                 paid_on=paid_on,
-                transaction_id=id_pago.strip(),
+                transaction_id=transaction_id,
+                gateway_data={"id_pago": id_pago},
                 captured_amount=total,
                 captured_currency=settings.PAYMENT_CURRENCY,
                 captured_at=now,
@@ -425,8 +432,8 @@ def payment_received(
             )
             settlement_enqueue(payment.pk)
     except IntegrityError:
-        if Payment.objects.filter(gateway=gateway, transaction_id=id_pago.strip()).exists():
-            raise PaymentDuplicate(f"{id_pago} is already recorded") from None
+        if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
+            raise PaymentDuplicate(f"{transaction_id} is already recorded") from None
         raise PaymentInProgress(
             next(filter(None, (payment_in_progress(client_id, i.id) for i in invoices)), None)
         ) from None

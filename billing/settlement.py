@@ -326,7 +326,7 @@ def item_settle(payment: Payment, item: PaymentInvoice, token: str, now: datetim
         lambda: get_client().invoice_pay(
             invoice_id=item.invoice_id,
             amount=item.amount,
-            id_pago=payment.transaction_id or payment.reference,
+            id_pago=payment.id_pago,
             way_to_pay=payment.way_to_pay or get_gateway(payment.gateway).way_to_pay,
             paid_on=payment.paid_on or local_date(payment.captured_at or now),
             commentary=payment.reference,
