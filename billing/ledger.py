@@ -33,6 +33,7 @@ from billing.models import (
     ACTIVE_STATUSES,
     IN_PROGRESS_STATUSES,
     PROBLEM_OUTCOMES,
+    RECORDED_OUTCOMES,
     AttemptKind,
     AttemptOutcome,
     GatewayEvent,
@@ -64,6 +65,9 @@ STARTED_AGAIN = "the subscriber started again"
 CANCELLED_PAYABLE = timedelta(hours=24)
 # A browser coming back from the gateway makes the portal ask about these (and no others).
 RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
+# The note of a refund whose recorded invoices are being taken back out of SmartISP: a payment
+# with a person that carries it is still the refund's to finish (billing.settlement.refund_claim).
+UNDO_ASKED = "refunded at the gateway: removing what SmartISP recorded of it"
 # How long a write whose outcome is unknown, or a refund the gateway cannot make yet, is tried
 # again before a person gets it (DESIGN.md section 7, step 5): settlement's deadline too.
 RETRY_FOR = timedelta(hours=72)
@@ -146,6 +150,13 @@ def writes_of_ours(payment: Payment, kind: str, item: PaymentInvoice | None = No
     if item is not None:
         attempts = attempts.filter(item=item)
     return attempts.exclude(outcome__in=[AttemptOutcome.REJECTED, AttemptOutcome.ERROR]).exists()
+
+
+def items_unsure(payment: Payment) -> list[PaymentInvoice]:
+    """The payment's invoices a pagar_factura of ours may have reached without settlement
+    learning what it did: sent, and no status read since that decided the invoice's outcome."""
+    undecided = payment.items.filter(outcome__in=(ItemOutcome.PENDING, ItemOutcome.NOT_MATCHED))
+    return [item for item in undecided if writes_of_ours(payment, AttemptKind.PAY, item)]
 
 
 def local_date(moment: datetime):
@@ -671,6 +682,7 @@ def payment_review(
         last_error=reason[:1000],
         claimed_until=None,
         claim_token="",
+        next_attempt_at=None,  # a person's now: nothing is tried again by itself
         **fields,
     )
     if moved is None:
@@ -688,14 +700,16 @@ def payment_refund_request(payment: Payment, *, source: str = "") -> str:
     with transaction.atomic():
         row = Payment.objects.select_for_update().get(pk=payment.pk)
         if row.status == S.REFUNDED or (
-            row.status == S.SETTLED and row.refund_requested_at is not None
+            row.refund_requested_at is not None and (row.status == S.SETTLED or undo_asked(row))
         ):
             return "duplicate"
-        if row.status == S.SETTLED:
+        if row.status == S.SETTLED or undo_whole(row):
+            # Settled, or with a person because some of its invoices could not be recorded:
+            # those that were are removed (billing.settlement.payment_refund).
             row.refund_requested_at = now
             row.next_attempt_at = now
             row.save(update_fields=["refund_requested_at", "next_attempt_at", "updated_at"])
-            payment_note(row, f"refunded at the gateway ({source}); removing it from SmartISP")
+            payment_note(row, f"{UNDO_ASKED} ({source})")
             tasks.payment_refund.enqueue(row.pk)
             return "refund"
         review = row.status in (S.CAPTURED, S.NEEDS_REVIEW) and writes_of_ours(row, AttemptKind.PAY)
@@ -724,6 +738,21 @@ def payment_refund_request(payment: Payment, *, source: str = "") -> str:
         payment_note(refreshed, reason)
         review_alert_send(refreshed, reason)
     return "needs_review"
+
+
+def undo_asked(payment: Payment) -> bool:
+    """Whether a refund already asked for the payment's recorded invoices to be removed."""
+    return payment.transitions.filter(note__startswith=UNDO_ASKED).exists()
+
+
+def undo_whole(payment: Payment) -> bool:
+    """Whether a payment with a person is known, invoice by invoice, to be recorded in SmartISP
+    or not: some recorded, and none that a pagar_factura of ours may have reached unseen."""
+    return (
+        payment.status == S.NEEDS_REVIEW
+        and payment.items.filter(outcome__in=RECORDED_OUTCOMES).exists()
+        and not items_unsure(payment)
+    )
 
 
 def payment_check(payment: Payment, *, source: str = "status query") -> str:

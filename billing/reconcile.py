@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.gateways import GatewayError
-from billing.ledger import S, payment_check, payment_move
+from billing.ledger import UNDO_ASKED, S, payment_check, payment_move
 from billing.models import GatewayEvent, Payment
 
 logger = logging.getLogger(__name__)
@@ -90,9 +90,14 @@ def payments_reconcile() -> dict[str, int]:
     ]:
         tasks.payment_settle.enqueue(pk)
         counts["settlement queued"] += 1
-    for pk in Payment.objects.filter(
-        overdue, status=S.SETTLED, refund_requested_at__isnull=False
-    ).values_list("pk", flat=True)[:BATCH]:
+    undoing = Q(status=S.SETTLED) | Q(
+        status=S.NEEDS_REVIEW, transitions__note__startswith=UNDO_ASKED
+    )
+    for pk in (
+        Payment.objects.filter(overdue, undoing, refund_requested_at__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()[:BATCH]
+    ):
         tasks.payment_refund.enqueue(pk)
         counts["refund queued"] += 1
     for pk in Payment.objects.filter(status=S.REFUNDING, updated_at__lte=now - grace).values_list(
