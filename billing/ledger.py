@@ -33,6 +33,7 @@ from billing.models import (
     ACTIVE_STATUSES,
     IN_PROGRESS_STATUSES,
     PROBLEM_OUTCOMES,
+    RECORDED_OUTCOMES,
     AttemptKind,
     AttemptOutcome,
     GatewayEvent,
@@ -64,6 +65,12 @@ STARTED_AGAIN = "the subscriber started again"
 CANCELLED_PAYABLE = timedelta(hours=24)
 # A browser coming back from the gateway makes the portal ask about these (and no others).
 RETURNABLE = (S.CREATED, S.PENDING, S.CANCELLED)
+# The note of a refund whose recorded invoices are being taken back out of SmartISP: a payment
+# with a person that carries it is still the refund's to finish (billing.settlement.refund_claim).
+UNDO_ASKED = "refunded at the gateway: removing what SmartISP recorded of it"
+# How long a write whose outcome is unknown, or a refund the gateway cannot make yet, is tried
+# again before a person gets it (DESIGN.md section 7, step 5): settlement's deadline too.
+RETRY_FOR = timedelta(hours=72)
 
 
 class PaymentNotAllowed(Exception):
@@ -143,6 +150,13 @@ def writes_of_ours(payment: Payment, kind: str, item: PaymentInvoice | None = No
     if item is not None:
         attempts = attempts.filter(item=item)
     return attempts.exclude(outcome__in=[AttemptOutcome.REJECTED, AttemptOutcome.ERROR]).exists()
+
+
+def items_unsure(payment: Payment) -> list[PaymentInvoice]:
+    """The payment's invoices a pagar_factura of ours may have reached without settlement
+    learning what it did: sent, and no status read since that decided the invoice's outcome."""
+    undecided = payment.items.filter(outcome__in=(ItemOutcome.PENDING, ItemOutcome.NOT_MATCHED))
+    return [item for item in undecided if writes_of_ours(payment, AttemptKind.PAY, item)]
 
 
 def local_date(moment: datetime):
@@ -381,6 +395,7 @@ def payment_received(
     *,
     source: str,
     way_to_pay: str,
+    transaction_id: str,
     id_pago: str,
     paid_on: date,
     note: str,
@@ -389,18 +404,23 @@ def payment_received(
     payment of `invoices`, each for its whole current total_pay, settled by the same settlement
     as a card payment (`id_pago` and `way_to_pay` go to pagar_factura, `paid_on` is its `date`).
 
+    `transaction_id` is what makes this money one of a kind in the ledger (a transfer's: its bank
+    and normalised reference, so the same reference at two banks is two payments); `id_pago` is
+    kept as given, for SmartISP (Payment.id_pago).
+
     Raises PaymentInProgress when another payment covers one of the invoices, PaymentDuplicate
-    when `id_pago` was recorded before, InvoiceNotPayable when an invoice is not unpaid."""
+    when `transaction_id` was recorded before, InvoiceNotPayable when an invoice is not unpaid."""
     client_id = user.smartisp_id
-    if client_id is None or not invoices or not id_pago.strip():
+    transaction_id, id_pago = transaction_id.strip(), id_pago.strip()
+    if client_id is None or not invoices or not transaction_id or not id_pago:
         raise InvoiceNotPayable("nothing to record")
     invoices = invoices_oldest_first(invoices)
     for invoice in invoices:
         if not invoice.is_unpaid or invoice.total_pay <= 0:
             raise InvoiceNotPayable(f"invoice {invoice.num_bill} is not unpaid")
     gateway = TRANSFER_GATEWAY if source == PaymentSource.TRANSFER else source
-    if Payment.objects.filter(gateway=gateway, transaction_id=id_pago.strip()).exists():
-        raise PaymentDuplicate(f"{id_pago} is already recorded")
+    if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
+        raise PaymentDuplicate(f"{transaction_id} is already recorded")
     now = timezone.now()
     total = sum((i.total_pay for i in invoices), Decimal("0.00"))
     try:
@@ -414,7 +434,8 @@ def payment_received(
                 source=source,
                 way_to_pay=way_to_pay,
                 paid_on=paid_on,
-                transaction_id=id_pago.strip(),
+                transaction_id=transaction_id,
+                gateway_data={"id_pago": id_pago},
                 captured_amount=total,
                 captured_currency=settings.PAYMENT_CURRENCY,
                 captured_at=now,
@@ -422,8 +443,8 @@ def payment_received(
             )
             settlement_enqueue(payment.pk)
     except IntegrityError:
-        if Payment.objects.filter(gateway=gateway, transaction_id=id_pago.strip()).exists():
-            raise PaymentDuplicate(f"{id_pago} is already recorded") from None
+        if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
+            raise PaymentDuplicate(f"{transaction_id} is already recorded") from None
         raise PaymentInProgress(
             next(filter(None, (payment_in_progress(client_id, i.id) for i in invoices)), None)
         ) from None
@@ -600,19 +621,28 @@ def capture_superseded(payment: Payment, fields: dict[str, Any], *, source: str)
 def payment_gateway_refund(pk: int) -> str:
     """Give a superseded capture back through its gateway (DESIGN.md section 7, step 7). The
     gateway's refund event then marks it refunded; a gateway that cannot refund sends it to a
-    person; one that cannot answer now is asked again by the reconciler."""
+    person; one that cannot answer now is asked again by the reconciler, for as long as
+    settlement retries an unknown outcome (RETRY_FOR), and then a person gets it too."""
     payment = Payment.objects.get(pk=pk)
     if payment.status != S.REFUNDING:
         return "unchanged"
     try:
         get_gateway(payment.gateway).payment_refund(checkout_ref(payment))
     except GatewayError as exc:
-        if exc.retryable:
+        started = payment.refund_requested_at or payment.captured_at or timezone.now()
+        if exc.retryable and timezone.now() < started + RETRY_FOR:
             logger.warning("payment %s: refund not made yet: %s", payment.reference, exc.message)
             Payment.objects.filter(pk=pk, status=S.REFUNDING).update(
                 last_error=exc.message[:1000], updated_at=timezone.now()
             )
             return "retry"
+        if exc.retryable:
+            return payment_review(
+                payment,
+                f"captured after its invoices were paid, and the gateway could not be reached "
+                f"to refund it for 72 hours ({exc.message}): refund it by hand",
+                (S.REFUNDING,),
+            )
         return payment_review(
             payment,
             f"captured after its invoices were paid, and the gateway refused the refund "
@@ -652,6 +682,7 @@ def payment_review(
         last_error=reason[:1000],
         claimed_until=None,
         claim_token="",
+        next_attempt_at=None,  # a person's now: nothing is tried again by itself
         **fields,
     )
     if moved is None:
@@ -669,14 +700,16 @@ def payment_refund_request(payment: Payment, *, source: str = "") -> str:
     with transaction.atomic():
         row = Payment.objects.select_for_update().get(pk=payment.pk)
         if row.status == S.REFUNDED or (
-            row.status == S.SETTLED and row.refund_requested_at is not None
+            row.refund_requested_at is not None and (row.status == S.SETTLED or undo_asked(row))
         ):
             return "duplicate"
-        if row.status == S.SETTLED:
+        if row.status == S.SETTLED or undo_whole(row):
+            # Settled, or with a person because some of its invoices could not be recorded:
+            # those that were are removed (billing.settlement.payment_refund).
             row.refund_requested_at = now
             row.next_attempt_at = now
             row.save(update_fields=["refund_requested_at", "next_attempt_at", "updated_at"])
-            payment_note(row, f"refunded at the gateway ({source}); removing it from SmartISP")
+            payment_note(row, f"{UNDO_ASKED} ({source})")
             tasks.payment_refund.enqueue(row.pk)
             return "refund"
         review = row.status in (S.CAPTURED, S.NEEDS_REVIEW) and writes_of_ours(row, AttemptKind.PAY)
@@ -705,6 +738,21 @@ def payment_refund_request(payment: Payment, *, source: str = "") -> str:
         payment_note(refreshed, reason)
         review_alert_send(refreshed, reason)
     return "needs_review"
+
+
+def undo_asked(payment: Payment) -> bool:
+    """Whether a refund already asked for the payment's recorded invoices to be removed."""
+    return payment.transitions.filter(note__startswith=UNDO_ASKED).exists()
+
+
+def undo_whole(payment: Payment) -> bool:
+    """Whether a payment with a person is known, invoice by invoice, to be recorded in SmartISP
+    or not: some recorded, and none that a pagar_factura of ours may have reached unseen."""
+    return (
+        payment.status == S.NEEDS_REVIEW
+        and payment.items.filter(outcome__in=RECORDED_OUTCOMES).exists()
+        and not items_unsure(payment)
+    )
 
 
 def payment_check(payment: Payment, *, source: str = "status query") -> str:

@@ -182,6 +182,14 @@ class Payment(LedgerModel):
         return [item.num_bill for item in self.invoices()]
 
     @property
+    def id_pago(self) -> str:
+        """What SmartISP records as the payment's id: the gateway's transaction id, or for a bank
+        transfer the bank reference as given (kept in gateway_data: its transaction id carries
+        the bank too; transfers approved before that have the reference as their id)."""
+        given = (self.gateway_data or {}).get("id_pago")
+        return str(given or self.transaction_id or self.reference)
+
+    @property
     def way_paid(self) -> str:
         """How the subscriber paid, as SmartISP records it (the receipt says the same)."""
         if self.way_to_pay:

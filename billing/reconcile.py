@@ -8,7 +8,8 @@ Webhooks get lost, workers get killed and the gateway or SmartISP go away for a 
   is failed, open for over an hour is cancelled;
 - fails checkouts that never reached the gateway;
 - re-queues settlements and refunds whose next attempt is overdue and nobody holds, and asks the
-  gateway again to refund superseded captures it has not refunded yet;
+  gateway again to refund superseded captures it has not refunded yet (for 72 hours: then they
+  go to a person);
 - re-queues stored events that were never processed.
 
 Everything it triggers is idempotent; running it twice at once does no harm.
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.gateways import GatewayError
-from billing.ledger import S, payment_check, payment_move
+from billing.ledger import UNDO_ASKED, S, payment_check, payment_move
 from billing.models import GatewayEvent, Payment
 
 logger = logging.getLogger(__name__)
@@ -89,9 +90,14 @@ def payments_reconcile() -> dict[str, int]:
     ]:
         tasks.payment_settle.enqueue(pk)
         counts["settlement queued"] += 1
-    for pk in Payment.objects.filter(
-        overdue, status=S.SETTLED, refund_requested_at__isnull=False
-    ).values_list("pk", flat=True)[:BATCH]:
+    undoing = Q(status=S.SETTLED) | Q(
+        status=S.NEEDS_REVIEW, transitions__note__startswith=UNDO_ASKED
+    )
+    for pk in (
+        Payment.objects.filter(overdue, undoing, refund_requested_at__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()[:BATCH]
+    ):
         tasks.payment_refund.enqueue(pk)
         counts["refund queued"] += 1
     for pk in Payment.objects.filter(status=S.REFUNDING, updated_at__lte=now - grace).values_list(

@@ -11,6 +11,8 @@ the invoice first, so a pagar_factura that SmartISP applied before timing out is
 
 An invoice that cannot be recorded (refused, already paid another way, its total changed) does not
 stop the others: they are recorded, and the payment then goes to a person with the reason for each.
+A refund removes what the payment recorded, one DeleteIvoicePay per invoice, in the same way:
+whether the payment settled or went to a person with only some of its invoices recorded.
 
 The status is read with getInvoiceCliente (`invoice_get(num_bill)`): one small request about
 exactly this invoice, whichever list it is in, never served from the portal's 60-second cache.
@@ -30,6 +32,8 @@ from django.utils import timezone
 
 from billing.gateways import get_gateway
 from billing.ledger import (
+    RETRY_FOR,
+    UNDO_ASKED,
     S,
     local_date,
     payment_move,
@@ -63,7 +67,6 @@ logger = logging.getLogger(__name__)
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(minutes=30)
-RETRY_FOR = timedelta(hours=72)
 
 
 def retry_delay(failures: int) -> timedelta:
@@ -163,9 +166,15 @@ def smartisp_write(
 
 
 def attempt_unsent(
-    payment: Payment, item: PaymentInvoice, kind: str, invoice_status: str, detail: str
+    payment: Payment,
+    item: PaymentInvoice,
+    kind: str,
+    invoice_status: str,
+    detail: str,
+    outcome: str = AttemptOutcome.UNKNOWN,
 ) -> None:
-    """An attempt that stopped before any SmartISP write (reading the invoice failed)."""
+    """An attempt that stopped before any SmartISP write (reading the invoice failed, or
+    answered something that rules the write out: `outcome` rejected)."""
     now = timezone.now()
     Payment.objects.filter(pk=payment.pk).update(attempts=F("attempts") + 1)
     SettlementAttempt.objects.create(
@@ -176,7 +185,7 @@ def attempt_unsent(
         finished_at=now,
         invoice_status=invoice_status,
         called=False,
-        outcome=AttemptOutcome.UNKNOWN,
+        outcome=outcome,
         detail=detail[:2000],
     )
 
@@ -326,7 +335,7 @@ def item_settle(payment: Payment, item: PaymentInvoice, token: str, now: datetim
         lambda: get_client().invoice_pay(
             invoice_id=item.invoice_id,
             amount=item.amount,
-            id_pago=payment.transaction_id or payment.reference,
+            id_pago=payment.id_pago,
             way_to_pay=payment.way_to_pay or get_gateway(payment.gateway).way_to_pay,
             paid_on=payment.paid_on or local_date(payment.captured_at or now),
             commentary=payment.reference,
@@ -379,32 +388,77 @@ def settled(payment: Payment, token: str, note: str) -> str:
 # -- refunds ------------------------------------------------------------------------------------
 
 
+def refund_claim(pk: int, now: datetime) -> tuple[str, str] | None:
+    """Take a refunded payment for its DeleteIvoicePay writes: (token, the status it is in). A
+    settled one, or one with a person whose recorded invoices the refund is removing (asked by
+    billing.ledger.payment_refund_request, and not handed back to the person since)."""
+    token = payment_claim(pk, S.SETTLED, now, refund_requested_at__isnull=False)
+    if token is not None:
+        return token, S.SETTLED
+    token = payment_claim(
+        pk,
+        S.NEEDS_REVIEW,
+        now,
+        refund_requested_at__isnull=False,
+        next_attempt_at__isnull=False,
+        transitions__note__startswith=UNDO_ASKED,
+    )
+    return (token, S.NEEDS_REVIEW) if token is not None else None
+
+
 def payment_refund(pk: int) -> str:
     """Take a refunded payment back out of SmartISP: one DeleteIvoicePay for each invoice it
-    recorded, exactly once each."""
+    recorded, exactly once each (those it never recorded are left alone). One that cannot be
+    removed does not stop the others; the payment then goes to a person with the reason for
+    each, else it is refunded."""
     now = timezone.now()
-    token = payment_claim(pk, S.SETTLED, now, refund_requested_at__isnull=False)
-    if token is None:
+    claimed = refund_claim(pk, now)
+    if claimed is None:
         return "not claimed"
+    token, status = claimed
     payment = Payment.objects.get(pk=pk)
-    items = payment.items.filter(outcome__in=RECORDED_OUTCOMES).order_by("position")
-    for item in items:
-        outcome = item_refund(payment, item, token, now)
+    for item in payment.items.filter(outcome__in=RECORDED_OUTCOMES).order_by("position"):
+        if removal_refused(item):
+            continue
+        outcome = item_refund(payment, item, token, status, now)
         if outcome is not None:
             return outcome
-    notes = sorted({i.note for i in payment.items.filter(outcome=ItemOutcome.REFUNDED)})
-    return refunded(payment, token, "; ".join(notes) or "SmartISP never had it")
+
+    items = list(payment.items.order_by("position"))
+    kept = [i for i in items if i.outcome in RECORDED_OUTCOMES]
+    if kept:
+        reason = "refunded at the gateway, still recorded in SmartISP: " + "; ".join(
+            f"invoice {i.num_bill}: {i.note}" for i in kept
+        )
+        removed = [i.num_bill for i in items if i.outcome == ItemOutcome.REFUNDED]
+        if removed:
+            reason += f" (removed: {', '.join(removed)})"
+        return payment_review(payment, reason, (status,))
+    notes = sorted({i.note for i in items if i.outcome == ItemOutcome.REFUNDED})
+    return refunded(payment, token, status, "; ".join(notes) or "SmartISP never had it")
 
 
-def item_refund(payment: Payment, item: PaymentInvoice, token: str, now: datetime) -> str | None:
-    """Remove one recorded invoice's payment. None when done; else the run's outcome."""
+def removal_refused(item: PaymentInvoice) -> bool:
+    """Whether SmartISP refused to remove this invoice's payment (or it could not be matched):
+    a definite answer, left to a person, never asked again."""
+    return item.attempts.filter(kind=AttemptKind.REFUND, outcome=AttemptOutcome.REJECTED).exists()
+
+
+def item_refund(
+    payment: Payment, item: PaymentInvoice, token: str, status: str, now: datetime
+) -> str | None:
+    """Remove one recorded invoice's payment. None when its outcome is decided (removed, or
+    refused for a person); otherwise the run's outcome (it stops: retry later, or moved on)."""
     try:
         invoice = invoice_read(item)
     except NotFound as exc:
-        return payment_review(payment, f"cannot match the invoice: {exc.message}", (S.SETTLED,))
+        detail = f"cannot match the invoice: {exc.message}"
+        attempt_unsent(payment, item, AttemptKind.REFUND, "", detail, AttemptOutcome.REJECTED)
+        item_mark(item, item.outcome, detail)
+        return None
     except SmartISPError as exc:
         attempt_unsent(payment, item, AttemptKind.REFUND, "", f"reading the invoice: {exc.message}")
-        return retry_later(payment, token, S.SETTLED, AttemptKind.REFUND, exc.message)
+        return retry_later(payment, token, status, AttemptKind.REFUND, exc.message)
 
     if invoice.status is InvoiceStatus.UNPAID:
         note = (
@@ -417,13 +471,13 @@ def item_refund(payment: Payment, item: PaymentInvoice, token: str, now: datetim
     if invoice.status is not InvoiceStatus.PAID:
         detail = "the invoice's status in SmartISP is unclear"
         attempt_unsent(payment, item, AttemptKind.REFUND, str(invoice.status), detail)
-        return retry_later(payment, token, S.SETTLED, AttemptKind.REFUND, detail)
+        return retry_later(payment, token, status, AttemptKind.REFUND, detail)
 
     kind, detail = smartisp_write(
         payment,
         item,
         token,
-        S.SETTLED,
+        status,
         AttemptKind.REFUND,
         "paid",
         lambda: get_client().invoice_payment_delete(item.invoice_id),
@@ -433,14 +487,11 @@ def item_refund(payment: Payment, item: PaymentInvoice, token: str, now: datetim
         cache.forget(payment.client_id)
         return None
     if kind == "refused":
-        return payment_review(
-            payment,
-            f"SmartISP refused to remove the payment of invoice {item.num_bill}: {detail}",
-            (S.SETTLED,),
-        )
+        item_mark(item, item.outcome, f"SmartISP refused to remove its payment: {detail}")
+        return None
     return detail
 
 
-def refunded(payment: Payment, token: str, note: str) -> str:
-    moved = finish(payment, token, S.REFUNDED, S.SETTLED, note, refunded_at=timezone.now())
+def refunded(payment: Payment, token: str, status: str, note: str) -> str:
+    moved = finish(payment, token, S.REFUNDED, status, note, refunded_at=timezone.now())
     return "refunded" if moved else "moved on"

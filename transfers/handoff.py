@@ -23,7 +23,7 @@ class InvoiceTaken(Exception):
 
 
 class ReferenceTaken(Exception):
-    """The ledger already holds a transfer with this bank reference."""
+    """The ledger already holds a transfer with this bank and reference."""
 
 
 def invoice_paying(user: User, invoice: Invoice) -> bool:
@@ -57,6 +57,13 @@ def report_invoices(report) -> list[Invoice]:
     ]
 
 
+def transaction_key(report) -> str:
+    """The ledger's transaction id of an approved report: its bank and its reference, both as
+    the approved-once rule compares them (transfers.services), so that the ledger's unique
+    transaction id refuses exactly what that rule refuses, and no more."""
+    return f"{report.bank_key}:{report.reference_key}"
+
+
 def transfer_payment_open(report, *, by: User):
     """Open the ledger payment of an approved report inside the caller's transaction; its
     settlement is queued in that same transaction (the database queue commits it with it).
@@ -75,6 +82,7 @@ def transfer_payment_open(report, *, by: User):
             report_invoices(report),
             source=PaymentSource.TRANSFER,
             way_to_pay=WAY_TO_PAY,
+            transaction_id=transaction_key(report),
             id_pago=report.reference,
             paid_on=report.paid_on,
             note=f"transfer report {report.pk} approved by {by.get_username()}",

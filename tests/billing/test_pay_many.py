@@ -271,6 +271,46 @@ def test_a_late_capture_the_gateway_will_not_refund_goes_to_a_person(
     assert calls_to(smartisp, "pagar_factura") == []
 
 
+def test_a_late_capture_the_gateway_cannot_refund_for_72_hours_goes_to_a_person(
+    subscriber_client, subscriber, smartisp, clock, settings
+):
+    from django.core import mail
+
+    from billing.reconcile import payments_reconcile
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    payment_make(subscriber, PaymentStatus.SETTLED, session_id="cs_b", transaction_id="txn_b")
+    a = payment_make(subscriber, PaymentStatus.CANCELLED, session_id="cs_a")
+    gateway_session(smartisp, a, "succeeded", transaction="txn_a")
+    refund_url = f"{GATEWAY}/checkout/sessions/cs_a/refund"
+    smartisp.upsert(responses.POST, refund_url, status=503, body="down")
+
+    webhook_post(subscriber_client, event_body(a, event_id="evt_a"))
+    run_tasks()
+    clock.advance(hours=71, minutes=58)
+    payments_reconcile()
+    run_tasks()
+
+    assert payment_of(a).status == PaymentStatus.REFUNDING  # still trying, nobody told yet
+    assert mail.outbox == []
+
+    clock.advance(minutes=3)
+    payments_reconcile()
+    run_tasks()
+
+    late = payment_of(a)
+    assert late.status == PaymentStatus.NEEDS_REVIEW
+    assert "could not be reached to refund it for 72 hours" in late.last_error
+    assert "refund it by hand" in late.last_error
+    assert [m.to for m in mail.outbox] == [["ops@example.com"]]
+    tries = [c for c in gateway_calls(smartisp) if c.request.url == refund_url]
+    assert len(tries) == 3
+    payments_reconcile()  # a person has it now: the reconciler asks the gateway no more
+    run_tasks()
+    assert len([c for c in gateway_calls(smartisp) if c.request.url == refund_url]) == 3
+    assert calls_to(smartisp, "pagar_factura") == []
+
+
 def test_paying_again_after_leaving_a_checkout_closes_the_old_one_at_the_gateway(
     subscriber_client, subscriber, lists
 ):

@@ -44,6 +44,7 @@ def test_the_receipt_page_says_everything_a_subscriber_keeps(subscriber_client, 
 
 def test_the_emailed_receipt_says_the_same(subscriber, clock):
     subscriber.language = "en"
+    subscriber.name = "Shiguango Jaque"
     subscriber.save()
     payment = payment_make(subscriber, PaymentStatus.SETTLED, items=ITEMS)
 
@@ -52,6 +53,7 @@ def test_the_emailed_receipt_says_the_same(subscriber, clock):
     (email,) = mail.outbox
     assert "3112, 4624" in email.subject
     for line in (
+        "Subscriber: Shiguango Jaque",
         "Invoice 3112: $330.00",
         "Invoice 4624: $21.51",
         "Total paid: $351.51",

@@ -119,6 +119,20 @@ def test_an_overdue_settlement_is_queued_again(subscriber, smartisp, clock):
     assert len(calls_to(smartisp, "pagar_factura")) == 1
 
 
+def test_a_settlement_younger_than_the_grace_setting_is_not_queued(
+    subscriber, smartisp, clock, settings
+):
+    settings.PAYMENT_RECONCILE_GRACE_SECONDS = 600
+    payment_make(subscriber, PaymentStatus.CAPTURED)  # its task was lost
+
+    clock.advance(minutes=5)  # past the default minute of grace, within the setting's ten
+    assert payments_reconcile() == {}
+    assert queued() == []
+
+    clock.advance(minutes=5)
+    assert payments_reconcile() == {"settlement queued": 1}
+
+
 def test_a_settlement_scheduled_for_later_is_not_queued_early(subscriber, smartisp, clock):
     from datetime import timedelta
 

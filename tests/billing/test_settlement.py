@@ -181,6 +181,23 @@ def test_a_claimed_payment_is_not_settled_by_a_second_worker(captured, smartisp,
     assert list(smartisp.calls) == []
 
 
+@pytest.mark.parametrize(("claim_seconds", "outcome"), [(30, "settled"), (300, "not claimed")])
+def test_a_claim_older_than_the_claim_setting_is_taken_over(
+    captured, smartisp, clock, settings, claim_seconds, outcome
+):
+    from billing.settlement import payment_claim
+
+    settings.PAYMENT_SETTLE_CLAIM_SECONDS = claim_seconds
+    assert payment_claim(captured.pk, PaymentStatus.CAPTURED, clock.now) is not None  # worker A
+    invoice_status(smartisp, paid=False)
+    pay_ok(smartisp)
+
+    clock.advance(seconds=31)
+
+    assert payment_settle(captured.pk) == outcome  # worker B
+    assert len(calls_to(smartisp, "pagar_factura")) == (1 if outcome == "settled" else 0)
+
+
 def test_a_worker_killed_mid_pagar_factura_is_finished_by_another_once_its_claim_expires(
     captured, smartisp, clock
 ):

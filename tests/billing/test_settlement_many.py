@@ -218,6 +218,154 @@ def test_a_refund_removes_each_recorded_invoice_once(subscriber, clock, smartisp
     assert SettlementAttempt.objects.filter(kind=AttemptKind.REFUND, called=True).count() == 2
 
 
+# -- refunds of a payment partly recorded ----------------------------------------------------------
+
+
+@pytest.fixture
+def partly_recorded(captured, smartisp):
+    """Pay-all of THREE in review: 4619 and 4630 recorded, 4624 refused upstream. SmartISP then
+    shows 4619 and 4630 paid; the gateway has refunded the whole payment."""
+    invoice_reads(smartisp)
+    pagar_factura_answers(smartisp, refuse={4585})
+    assert payment_settle(captured.pk) == "needs_review"
+    invoice_reads(smartisp, paid={"4619", "4630"})
+    gateway_session(smartisp, captured, "refunded", amount=str(captured.amount))
+    mail.outbox.clear()
+    return captured
+
+
+def refund_event(payment, event_id="evt_refund_1"):
+    body = event_body(payment, "payment.refunded", event_id=event_id, amount=str(payment.amount))
+    assert webhook_post(Client(), body).status_code == 200
+
+
+def delete_answers(smartisp, **answers) -> None:
+    """DeleteIvoicePay/<id> for each of THREE: the reference's success, or what `answers` says
+    (keyed "i<id>": a (status, message) refusal, or an exception)."""
+    for invoice_id, _num, _total in THREE:
+        answer = answers.get(f"i{invoice_id}")
+        url = api(f"DeleteIvoicePay/{invoice_id}")
+        if answer is None:
+            smartisp.upsert(responses.POST, url, json=example_json("DeleteIvoicePay"))
+        elif isinstance(answer, Exception):
+            smartisp.upsert(responses.POST, url, body=answer)
+        else:
+            smartisp.upsert(
+                responses.POST, url, status=answer[0], json={"success": False, "message": answer[1]}
+            )
+
+
+def deletes(smartisp) -> list[str]:
+    return [c.request.url.rsplit("/", 1)[-1] for c in calls_to_delete(smartisp)]
+
+
+def calls_to_delete(smartisp) -> list:
+    return [c for c in smartisp.calls if "/DeleteIvoicePay/" in c.request.url]
+
+
+def test_a_refund_of_a_partly_recorded_payment_removes_exactly_the_recorded_invoices(
+    partly_recorded, smartisp
+):
+    delete_answers(smartisp)
+
+    refund_event(partly_recorded)
+    run_tasks()
+    refund_event(partly_recorded, event_id="evt_refund_2")  # told again: nothing more is sent
+    run_tasks()
+
+    assert deletes(smartisp) == ["4580", "4590"]
+    payment = payment_of(partly_recorded)
+    assert payment.status == PaymentStatus.REFUNDED
+    assert [i.outcome for i in payment.invoices()] == [
+        ItemOutcome.REFUNDED, ItemOutcome.REFUSED, ItemOutcome.REFUNDED
+    ]  # fmt: skip
+    assert SettlementAttempt.objects.filter(kind=AttemptKind.REFUND, called=True).count() == 2
+    assert len(calls_to(smartisp, "pagar_factura")) == 3
+    assert mail.outbox == []  # nothing is left for a person
+
+
+def test_a_partly_recorded_refund_smartisp_refuses_for_one_invoice_goes_to_a_person(
+    partly_recorded, smartisp, clock
+):
+    from billing.reconcile import payments_reconcile
+
+    delete_answers(smartisp, i4580=(422, "La factura tiene un cierre de caja"))
+
+    refund_event(partly_recorded)
+    run_tasks()
+
+    assert deletes(smartisp) == ["4580", "4590"]  # the refusal did not stop the other
+    payment = payment_of(partly_recorded)
+    assert payment.status == PaymentStatus.NEEDS_REVIEW
+    assert [i.outcome for i in payment.invoices()] == [
+        ItemOutcome.RECORDED, ItemOutcome.REFUSED, ItemOutcome.REFUNDED
+    ]  # fmt: skip
+    assert (
+        "invoice 4619: SmartISP refused to remove its payment: La factura tiene un cierre de caja"
+        in payment.last_error
+    )
+    assert "(removed: 4630)" in payment.last_error
+    (alert,) = mail.outbox
+    assert alert.to == ["ops@example.com"] and "4619" in alert.body
+    # A person has it now: neither the reconciler nor the gateway telling again sends more.
+    clock.advance(minutes=5)
+    payments_reconcile()
+    refund_event(partly_recorded, event_id="evt_refund_2")
+    run_tasks()
+    assert deletes(smartisp) == ["4580", "4590"]
+    assert len(mail.outbox) == 1
+
+
+def test_a_partly_recorded_refund_that_times_out_is_retried_and_never_sent_twice(
+    partly_recorded, smartisp, clock
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from billing.reconcile import payments_reconcile
+
+    delete_answers(smartisp, i4580=requests.exceptions.ReadTimeout("read timed out"))
+
+    refund_event(partly_recorded)
+    run_tasks()
+    assert payment_of(partly_recorded).status == PaymentStatus.NEEDS_REVIEW
+    assert deletes(smartisp) == ["4580"]
+
+    # SmartISP had removed it; the worker's retry is lost, the reconciler queues it again.
+    invoice_reads(smartisp, paid={"4630"})
+    DBTaskResult.objects.filter(status="READY").delete()
+    clock.advance(minutes=2)
+    assert payments_reconcile() == {"refund queued": 1}
+    run_tasks()
+
+    assert deletes(smartisp) == ["4580", "4590"]
+    payment = payment_of(partly_recorded)
+    assert payment.status == PaymentStatus.REFUNDED
+    assert payment.items.get(num_bill="4619").note == "refund confirmed by invoice status"
+    assert mail.outbox == []
+
+
+def test_a_refund_while_one_pagar_factura_is_unsure_sends_nothing_and_asks_a_person(
+    subscriber, clock, smartisp, settings
+):
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    review = payment_make(subscriber, PaymentStatus.NEEDS_REVIEW, items=THREE[:2])
+    first, second = review.invoices()
+    first.outcome = ItemOutcome.RECORDED
+    first.save()
+    # 72 hours of timeouts on the second: SmartISP may have applied it.
+    SettlementAttempt.objects.create(
+        payment=review, item=second, kind=AttemptKind.PAY, called=True, outcome="unknown"
+    )
+    gateway_session(smartisp, review, "refunded", amount=str(review.amount))
+
+    refund_event(review)
+    run_tasks()
+
+    assert payment_of(review).status == PaymentStatus.NEEDS_REVIEW
+    assert calls_to_delete(smartisp) == []
+    assert [m.to for m in mail.outbox] == [["ops@example.com"]]
+
+
 def test_the_subscribers_lists_show_paid_invoices_without_waiting_for_the_cache(captured, smartisp):
     """Each recorded invoice drops the subscriber's cached SmartISP lists (not only the last)."""
     from portal.smartisp import cache

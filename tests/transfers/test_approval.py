@@ -5,6 +5,7 @@ paid, each invoice's status and total read first, retried while SmartISP is down
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import responses
 from django.core import mail
 
@@ -17,7 +18,7 @@ from tests.billing.payment_helpers import (
     run_tasks,
 )
 from tests.conftest import api, json_body
-from tests.transfers.helpers import invoice_answers, report_make
+from tests.transfers.helpers import invoice_answers, report_data, report_make
 from transfers.models import TransferReport
 from transfers.services import transfer_decide
 
@@ -159,28 +160,92 @@ def test_a_bank_reference_approved_before_is_refused_at_approval(
     assert Payment.objects.count() == 0
 
 
-def test_the_same_reference_in_the_ledger_is_refused_at_approval(
+ONLY_4624 = [{"num_bill": "4624", "invoice_id": 4585, "total": "21.51"}]
+ONLY_3112 = [{"num_bill": "3112", "invoice_id": 0, "total": "330.00"}]
+
+
+def test_the_same_reference_at_two_banks_is_two_payments_both_recorded(
     subscriber, staff, smartisp, clock
 ):
-    one = report_make(
-        subscriber,
-        reference="7788",
-        invoices=[{"num_bill": "4624", "invoice_id": 4585, "total": "21.51"}],
-        amount=Decimal("21.51"),
-    )
+    one = report_make(subscriber, reference="7788", invoices=ONLY_4624, amount=Decimal("21.51"))
     two = report_make(
         subscriber,
         reference="7788",
         bank="Banco Guayaquil",
-        invoices=[{"num_bill": "3112", "invoice_id": 0, "total": "330.00"}],
+        invoices=ONLY_3112,
         amount=Decimal("330.00"),
     )
+    invoice_answers(smartisp)
+    pay_ok(smartisp)
+
     assert transfer_decide(one.pk, "approve", "", staff).outcome == "approved"
+    assert transfer_decide(two.pk, "approve", "", staff).outcome == "approved"
+    run_tasks()
 
-    decided = transfer_decide(two.pk, "approve", "", staff)
+    assert [p.status for p in Payment.objects.all()] == [PaymentStatus.SETTLED] * 2
+    sent = [json_body(c) for c in calls_to(smartisp, "pagar_factura")]
+    # SmartISP gets the bank reference as typed, for each bank's transfer.
+    assert sorted((s["invoice_id"], str(s["id_pago"])) for s in sent) == [
+        (0, "7788"),
+        (4585, "7788"),
+    ]
 
-    assert decided.outcome == "duplicate"
+
+def test_the_same_bank_and_reference_written_otherwise_is_refused_at_approval_and_at_report(
+    client, subscriber, staff, unpaid, clock
+):
+    from transfers import handoff
+
+    first = report_make(
+        subscriber, reference="bp-0012 345", invoices=ONLY_4624, amount=Decimal("21.51")
+    )
+    # Reported before the first was approved, so the report form let it through then.
+    second = report_make(
+        subscriber,
+        reference="BP0012345",
+        bank="banco  PICHINCHA",
+        invoices=ONLY_3112,
+        amount=Decimal("330.00"),
+    )
+    assert transfer_decide(first.pk, "approve", "", staff).outcome == "approved"
+
+    assert transfer_decide(second.pk, "approve", "", staff).outcome == "duplicate"
+    # The ledger's own unique transaction id refuses it by the same rule.
+    with pytest.raises(handoff.ReferenceTaken):
+        handoff.transfer_payment_open(second, by=staff)
     assert Payment.objects.count() == 1
+    assert TransferReport.objects.get(pk=second.pk).status == "review"
+
+    client.force_login(subscriber)
+    response = client.post(
+        "/billing/transfers/new/",
+        report_data(invoices=["3112"], amount="330.00", reference="Bp 0012-345"),
+    )
+    assert response.status_code == 400
+    assert "This bank reference was already recorded as a payment." in response.content.decode()
+    assert TransferReport.objects.count() == 2
+
+
+def test_a_transfer_approved_before_the_bank_was_in_its_transaction_id_settles_as_before(
+    subscriber, smartisp, clock
+):
+    """Rows of the old form (transaction id: the reference alone) need no migration."""
+    from billing.settlement import payment_settle
+
+    old = payment_make(
+        subscriber,
+        PaymentStatus.CAPTURED,
+        gateway="transfer",
+        source="transfer",
+        session_id=None,
+        transaction_id="BP-0012345",
+        way_to_pay="Transferencia bancaria",
+    )
+    invoice_answers(smartisp)
+    pay_ok(smartisp)
+
+    assert payment_settle(old.pk) == "settled"
+    assert [json_body(c)["id_pago"] for c in calls_to(smartisp, "pagar_factura")] == ["BP-0012345"]
 
 
 def test_approving_twice_opens_one_payment(staff_client, subscriber, smartisp, clock):
