@@ -2,8 +2,8 @@
 receipt) and the staff decision form (decision, reason)."""
 
 import re
-from datetime import timedelta
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
