@@ -95,6 +95,8 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "=items__num_bill",
         "=transaction_id",
         "=session_id",
+        # A bank transfer's transaction id is "<bank>:<reference>": staff search by the reference.
+        "=transfer_report__reference",
     ]
     list_select_related = ["user"]
     inlines = [ItemInline, TransitionInline, AttemptInline, EventInline]

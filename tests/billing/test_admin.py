@@ -84,6 +84,26 @@ def test_search_by_reference_dni_num_bill_and_transaction(operator, ledger, term
     assert references(response) == [ledger[expected].reference]
 
 
+def test_a_transfer_is_found_by_its_bare_bank_reference(operator, ledger, subscriber):
+    from tests.transfers.helpers import report_make
+
+    payment = payment_make(
+        subscriber,
+        PaymentStatus.SETTLED,
+        invoice_id=99,
+        num_bill="9009",
+        gateway="transfer",
+        session_id="",
+        transaction_id="banco pichincha:BP4455",
+        gateway_data={"id_pago": "BP4455"},
+    )
+    report_make(subscriber, status="approved", reference="BP4455", payment=payment)
+
+    response = operator.get(CHANGELIST, {"q": "BP4455"})
+
+    assert references(response) == [payment.reference]
+
+
 def test_payment_is_read_only_and_cannot_be_deleted(operator, ledger):
     payment = ledger["settled"]
     url = f"{CHANGELIST}{payment.pk}/change/"

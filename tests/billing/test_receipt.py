@@ -63,3 +63,29 @@ def test_the_emailed_receipt_says_the_same(subscriber, clock):
     ):
         assert line in email.body
     assert "10 Mar 2026, 10:00" in email.body
+
+
+def test_a_transfers_receipt_shows_the_bank_reference_not_the_ledgers_key(
+    subscriber_client, subscriber, clock
+):
+    # An approved transfer: its ledger id carries the bank (one rule for duplicates), SmartISP
+    # and the subscriber get the reference the bank printed.
+    payment = payment_make(
+        subscriber,
+        PaymentStatus.SETTLED,
+        items=ITEMS,
+        gateway="transfer",
+        session_id="",
+        way_to_pay="Transferencia bancaria",
+        transaction_id="banco pichincha:BP4455",
+        gateway_data={"id_pago": "BP4455"},
+    )
+
+    page = text(
+        subscriber_client.get(f"/billing/payments/{payment.reference}/", **EN).content.decode()
+    )
+    assert receipt_send(payment)
+
+    assert "Transaction BP4455" in page and "banco pichincha:" not in page
+    (email,) = mail.outbox
+    assert "Transaction: BP4455" in email.body and "banco pichincha:" not in email.body
