@@ -272,9 +272,11 @@ class SmartISPClient:
             odd(f"key refused ({kind} body)")
             raise Unauthorized(status=status)
         if response.history and (looks_html or _SIGN_IN_PATH.search(urlsplit(response.url).path)):
-            # Laravel sends a browser-like request without a valid key to its sign-in page.
-            odd("redirect to an HTML sign-in page")
-            raise Unauthorized(status=response.history[0].status_code)
+            # Laravel sends a browser-like request without a valid key to its sign-in page; the
+            # redirect's status is what SmartISP answered (the sign-in page's 200 is not).
+            redirect_status = response.history[0].status_code
+            odd_answer(method, endpoint, redirect_status, "redirect to an HTML sign-in page")
+            raise Unauthorized(status=redirect_status)
         if 300 <= status < 400:
             odd("redirect not followed")
             raise Unavailable(
@@ -329,8 +331,8 @@ class SmartISPClient:
                 f"SmartISP answered {method} {endpoint} with HTTP {status}", status=status
             )
         if isinstance(body, dict) and r.to_bool(body.get("success")) is False:
+            odd("success: false")
             if method == "GET":
-                odd("success: false")
                 raise NotFound(message or "SmartISP said no", status=status)
             raise Rejected(message or "SmartISP said no", status=status)
         return body
@@ -370,6 +372,16 @@ class SmartISPClient:
 
     def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._request("POST", path, body=body or {})
+
+    @staticmethod
+    def _write_message(method: str, path: str, body: Any) -> str:
+        """The message of a write's answer. One without `success: true` is taken as done (the
+        reference shows nothing else), and logged so an operator sees the install differs."""
+        if not isinstance(body, dict) or r.to_bool(body.get("success")) is not True:
+            odd_answer(
+                method, endpoint_of(path), last_exchange().status, "answer without success: true"
+            )
+        return r.message_of(body) if isinstance(body, dict) else ""
 
     @staticmethod
     def _field(body: Any, key: str) -> Any:
@@ -638,7 +650,12 @@ class SmartISPClient:
         )
 
     def tickets_meta(self) -> r.TicketMeta:
-        return r.parse_ticket_meta(self._get("tickets/meta"))
+        body = self._get("tickets/meta")
+        try:
+            return r.parse_ticket_meta(body)
+        except BadResponse:
+            odd_answer("GET", "tickets/meta", last_exchange().status, "no data in the answer")
+            raise
 
     def ticket_get(self, ticket_id: int) -> r.Ticket:
         body = self._get(f"tickets/{int(ticket_id)}")
@@ -671,6 +688,8 @@ class SmartISPClient:
             "author": author,
         }
         body = self._post("tickets", {k: v for k, v in fields.items() if v not in (None, "")})
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            odd_answer("POST", "tickets", last_exchange().status, "no data in the answer")
         data = r._dict(self._field(body, "data"), "ticket")
         return r.CreatedTicket(
             id=r.to_id(data.get("id"), "created ticket"),
@@ -683,11 +702,9 @@ class SmartISPClient:
         self, ticket_id: int, *, message: str, sender: str = "client", author: str
     ) -> str:
         """`sender` is SmartISP's `from`: "client" or "support"."""
-        body = self._post(
-            f"tickets/{int(ticket_id)}/reply",
-            {"message": message, "from": sender, "author": author},
-        )
-        return r.message_of(body)
+        path = f"tickets/{int(ticket_id)}/reply"
+        body = self._post(path, {"message": message, "from": sender, "author": author})
+        return self._write_message("POST", path, body)
 
     def ticket_update(
         self,
@@ -701,8 +718,9 @@ class SmartISPClient:
         fields = {k: v for k, v in fields.items() if v}
         if not fields:
             raise ValueError("ticket_update needs at least one field")
-        body = self._request("PATCH", f"tickets/{int(ticket_id)}", body=fields)
-        return r.message_of(body)
+        path = f"tickets/{int(ticket_id)}"
+        body = self._request("PATCH", path, body=fields)
+        return self._write_message("PATCH", path, body)
 
 
 _lock = threading.Lock()
