@@ -190,6 +190,16 @@ class Payment(LedgerModel):
         return str(given or self.transaction_id or self.reference)
 
     @property
+    def way_paid_label(self) -> str:
+        """How the subscriber paid, for the receipt in their language: a bank transfer by that
+        name (SmartISP's label for it is Spanish), a card by its gateway's brand."""
+        from billing.ledger import TRANSFER_GATEWAY
+
+        if self.gateway == TRANSFER_GATEWAY:
+            return str(_("Bank transfer or deposit"))
+        return self.way_paid
+
+    @property
     def way_paid(self) -> str:
         """How the subscriber paid, as SmartISP records it (the receipt says the same)."""
         if self.way_to_pay:

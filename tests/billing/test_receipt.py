@@ -87,5 +87,9 @@ def test_a_transfers_receipt_shows_the_bank_reference_not_the_ledgers_key(
     assert receipt_send(payment)
 
     assert "Transaction BP4455" in page and "banco pichincha:" not in page
+    assert "Paid with Bank transfer or deposit" in page  # not SmartISP's Spanish label
     (email,) = mail.outbox
     assert "Transaction: BP4455" in email.body and "banco pichincha:" not in email.body
+    es = subscriber_client.get(f"/billing/payments/{payment.reference}/", HTTP_ACCEPT_LANGUAGE="es")
+    es = text(es.content.decode())
+    assert "Transferencia bancaria o depósito" in es
