@@ -26,7 +26,6 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +33,6 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +50,7 @@ from tests.portal.answer_shapes import (
     WHOLE_ANSWERS,
     mutate,
 )
-from tests.transfers.helpers import ACCOUNTS, PICHINCHA, photo_bytes, report_make, upload
+from tests.transfers.helpers import ACCOUNTS, report_data, report_make
 
 pytestmark = pytest.mark.django_db
 DNI = "2100454590"
@@ -233,14 +231,7 @@ def _support(v: Visitor) -> dict:
 
 
 def _payments(v: Visitor) -> dict:
-    report = {
-        "invoices": ["3112", "4624"],
-        "bank": PICHINCHA,
-        "paid_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
-        "amount": "351.51",
-        "reference": "0012345",
-        "receipt": upload(photo_bytes()),
-    }
+    report = report_data()  # both unpaid invoices, as the transfer form posts them
     # The report first: once a checkout is open for its invoices, it is refused (rightly).
     return {
         "POST /billing/transfers/new/": v.post("/billing/transfers/new/", report),
