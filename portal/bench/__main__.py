@@ -323,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         if run.month_subscribers:
             run.month_start()
         run.webhooks()
-        run.results["signin"] = signin.signin_cpu()  # issue 18: PBKDF2 before, Argon2id now
+        # Issue 18: PBKDF2 before, Argon2id now, with the deployment's settings.
+        run.results["signin"] = signin.signin_cpu(deployment.env)
         logger.info("sign-in CPU: %s", run.results["signin"])
         run.results["run"] = report.machine(args, deployment, database, time.monotonic() - started)
         run.results["run"]["load_average_at_start"] = round(load_average, 2)
