@@ -82,8 +82,8 @@ def markdown(result: dict) -> list[str]:
         f"{1000 / result['argon2id_ms']:.0f} |",
         "",
         f"Argon2id is {result['times_cheaper']} times cheaper per sign-in here (process CPU time "
-        f"of {result['checks']} checks each, in the benchmark's own process). A PBKDF2 hash of "
-        "before is re-made as Argon2id at its next sign-in.",
+        f"of {result['checks']} checks each, in a process with the portal's settings). A PBKDF2 "
+        "hash of before is re-made as Argon2id at its next sign-in.",
     ]
 
 
