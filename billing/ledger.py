@@ -849,20 +849,31 @@ def gateway_data_keep(payment: Payment, data: Mapping[str, Any]) -> None:
     payment.refresh_from_db()
 
 
+def settle_retry_allowed(payment: Payment) -> bool:
+    """Whether an operator may send the payment back to settlement: with a person, its capture
+    sound (the amount and currency asked for), and no refund asked for since."""
+    return (
+        payment.status == S.NEEDS_REVIEW
+        and bool(payment.transaction_id)
+        and payment.captured_at is not None
+        and payment.refund_requested_at is None
+        and payment.captured_amount == payment.amount
+        and payment.captured_currency == payment.currency
+    )
+
+
 def payment_settle_retry(payment: Payment, *, by: str) -> bool:
     """An operator's "retry settlement" of a needs_review payment whose capture is sound: its
-    invoices not recorded yet are read again and recorded; those recorded stay as they are."""
-    if (
-        payment.status != S.NEEDS_REVIEW
-        or not payment.transaction_id
-        or payment.captured_at is None
-        or payment.refund_requested_at is not None
-        or payment.captured_amount != payment.amount
-        or payment.captured_currency != payment.currency
-    ):
+    invoices not recorded yet are read again and recorded; those recorded stay as they are.
+
+    Decided on the locked row, not on the caller's copy: the admin loads its rows before acting
+    on them, and a refund that arrives in between must win (its removals are already queued)."""
+    if not settle_retry_allowed(payment):
         return False
     try:
         with transaction.atomic():
+            if not settle_retry_allowed(Payment.objects.select_for_update().get(pk=payment.pk)):
+                return False
             moved = payment_move(
                 payment,
                 S.CAPTURED,

@@ -262,7 +262,8 @@ def payment_settle(pk: int) -> str:
     from billing.payment_emails import receipt_send
 
     now = timezone.now()
-    token = payment_claim(pk, S.CAPTURED, now)
+    # A refunded payment is never recorded, whatever moved it back to captured.
+    token = payment_claim(pk, S.CAPTURED, now, refund_requested_at__isnull=True)
     if token is None:
         return "not claimed"
     payment = Payment.objects.get(pk=pk)

@@ -19,6 +19,7 @@ from billing.models import (
     AttemptKind,
     GatewayEvent,
     ItemOutcome,
+    Payment,
     PaymentStatus,
     SettlementAttempt,
 )
@@ -342,6 +343,49 @@ def test_a_partly_recorded_refund_that_times_out_is_retried_and_never_sent_twice
     assert payment.status == PaymentStatus.REFUNDED
     assert payment.items.get(num_bill="4619").note == "refund confirmed by invoice status"
     assert mail.outbox == []
+
+
+def test_an_operators_retry_loaded_before_a_refund_arrived_records_nothing(
+    partly_recorded, smartisp
+):
+    """The admin loads the payments it was asked to retry, then acts on each: a refund that
+    arrives in between wins. Without the decision on the locked row, the retry sent the payment
+    back to settlement, which recorded 4624 and emailed a receipt for money given back."""
+    from billing.ledger import payment_settle_retry
+    from billing.webhooks import gateway_event_process
+
+    as_the_admin_loaded_it = Payment.objects.get(pk=partly_recorded.pk)
+    delete_answers(smartisp)
+    refund_event(partly_recorded)
+    gateway_event_process(GatewayEvent.objects.get().pk)  # the removals queued, not yet run
+    assert payment_of(partly_recorded).refund_requested_at is not None
+
+    retried = payment_settle_retry(as_the_admin_loaded_it, by="ops")
+    smartisp.remove(responses.POST, api("pagar_factura"))
+    pagar_factura_answers(smartisp)  # SmartISP would take 4624 this time
+    run_tasks()
+
+    assert retried is False
+    assert [
+        json.loads(c.request.body)["invoice_id"] for c in calls_to(smartisp, "pagar_factura")
+    ] == [4580, 4585, 4590]  # fmt: skip (the first settlement's three; nothing after the refund)
+    assert deletes(smartisp) == ["4580", "4590"]
+    assert payment_of(partly_recorded).status == PaymentStatus.REFUNDED
+    assert mail.outbox == []  # no receipt
+
+
+def test_settlement_never_records_a_payment_whose_refund_was_asked_for(subscriber, clock, smartisp):
+    # However it came to be captured again, money the gateway gave back is not recorded.
+    from django.utils import timezone
+
+    payment = payment_make(
+        subscriber, PaymentStatus.CAPTURED, items=THREE, refund_requested_at=timezone.now()
+    )
+    invoice_reads(smartisp)
+    pagar_factura_answers(smartisp)
+
+    assert payment_settle(payment.pk) == "not claimed"
+    assert calls_to(smartisp, "pagar_factura") == []
 
 
 def test_a_refund_while_one_pagar_factura_is_unsure_sends_nothing_and_asks_a_person(
