@@ -211,10 +211,13 @@ def staff_view(report: TransferReport) -> StaffView:
         reported_unpaid = all(
             now.get(str(item["num_bill"])) == Decimal(item["total"]) for item in report.invoices
         )
+    # The same reference at any bank: at the same one the rule refuses it; at another (or
+    # "another bank", which no rule can check) it may be one transfer reported twice: staff see.
     same = list(
-        TransferReport.objects.filter(bank_key=report.bank_key, reference_key=report.reference_key)
+        TransferReport.objects.filter(reference_key=report.reference_key)
         .exclude(pk=report.pk)
         .select_related("user")
+        .order_by("created_at")
     )
     return StaffView(report, unpaid, total, reported_unpaid, same)
 

@@ -220,3 +220,17 @@ def test_a_malformed_post_on_a_decided_report_shows_the_decision_taken(
     follow = staff_client.get(response["Location"]).content.decode()
     assert "This report was already decided; nothing changed." in follow
     assert "Rejected by Ana Staff" in follow
+
+
+def test_the_same_reference_at_another_bank_is_shown_to_staff(staff_client, subscriber, unpaid):
+    # "Another bank" cannot be checked by the bank-and-reference rule: a reference approved at
+    # Pichincha and reported again as "another bank" may be one transfer paying twice.
+    approved = report_make(subscriber, status="approved", reference="0012345")
+    again = report_make(subscriber, reference="0012345", **OTHER_BANK)
+
+    page = staff_client.get(f"/staff/transfers/{again.pk}/").content.decode()
+
+    assert (
+        f"The same reference, at Banco Pichincha, is in report {approved.pk} (approved): "
+        "check it is not one transfer reported twice." in page
+    )
