@@ -1,6 +1,7 @@
 """The provider's bank accounts, as PORTAL_BANK_ACCOUNTS lists them: `Bank|type|number|holder;…`."""
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,5 +50,9 @@ def accounts_parse(raw: str) -> tuple[BankAccount, ...]:
 
 
 def bank_key(bank: str) -> str:
-    """The bank as the approved-reference check compares it: case and spacing do not count."""
-    return " ".join(bank.split()).casefold()
+    """The bank as the approved-reference check compares it: case, spacing, look-alike forms
+    (NFKC) and invisible characters (a zero-width space pasted into PORTAL_BANK_ACCOUNTS) do not
+    count."""
+    text = unicodedata.normalize("NFKC", bank)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split()).casefold()

@@ -226,6 +226,24 @@ def test_the_same_bank_and_reference_written_otherwise_is_refused_at_approval_an
     assert TransferReport.objects.count() == 2
 
 
+def test_a_bank_name_with_an_invisible_or_lookalike_character_is_the_same_bank(
+    subscriber, staff, unpaid, clock
+):
+    # PORTAL_BANK_ACCOUNTS edited between the two reports: a zero-width space pasted in, a
+    # fullwidth letter. The bank-and-reference rule still sees one bank.
+    first = report_make(subscriber, invoices=ONLY_4624, amount=Decimal("21.51"))
+    second = report_make(
+        subscriber,
+        bank="Banco\u200b Ｐichincha",
+        invoices=ONLY_3112,
+        amount=Decimal("330.00"),
+    )
+    assert transfer_decide(first.pk, "approve", "", staff).outcome == "approved"
+
+    assert transfer_decide(second.pk, "approve", "", staff).outcome == "duplicate"
+    assert Payment.objects.count() == 1
+
+
 def test_a_transfer_approved_before_the_bank_was_in_its_transaction_id_settles_as_before(
     subscriber, smartisp, clock
 ):
