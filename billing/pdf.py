@@ -54,7 +54,9 @@ def pdf_render(request: HttpRequest, template: str, context: dict, filename: str
     html = render_to_string(
         template, {**context, "logo_url": logo.as_uri() if logo else ""}, request=request
     )
-    document = HTML(string=html, url_fetcher=_fetcher(logo), base_url=str(settings.BASE_DIR))
+    # Links in the page (an invoice's number) point at the portal, not at a file of this disk.
+    base_url = settings.PORTAL_URL.rstrip("/") + "/"
+    document = HTML(string=html, url_fetcher=_fetcher(logo), base_url=base_url)
     response = HttpResponse(document.write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, private=True, no_store=True)

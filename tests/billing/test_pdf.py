@@ -119,3 +119,19 @@ def test_invoice_pdf_carries_the_providers_logo(subscriber_client, invoices, set
     reader, _ = pdf_text(subscriber_client.get("/billing/invoices/3112/pdf/"))
 
     assert len(reader.pages[0].images) == 1
+
+
+def test_the_receipt_pdfs_invoice_links_open_the_portal_not_a_local_file(
+    subscriber_client, subscriber, clock
+):
+    payment = payment_make(subscriber, PaymentStatus.SETTLED)
+
+    reader, _ = pdf_text(subscriber_client.get(f"/billing/payments/{payment.reference}/pdf/"))
+
+    links = [
+        annotation.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annotation in page.get("/Annots", [])
+        if "/A" in annotation.get_object()
+    ]
+    assert links == ["http://testserver/billing/invoices/4624/"]
