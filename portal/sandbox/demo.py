@@ -30,6 +30,9 @@ DEMO_BANK_ACCOUNTS = (
 )
 # The sandbox's subscriber with a phone and no email (portal/sandbox/smartisp_server.py, "(e)").
 DEMO_PHONE_DNI = "0401234567"
+# A staff member of the provider, to review reported transfers at /staff/transfers/.
+DEMO_STAFF_DNI = "1799999999"
+DEMO_STAFF_NAME = "Ana Revisora"
 
 
 @dataclass(frozen=True)
@@ -256,6 +259,7 @@ class Stack:
             raise RuntimeError("the sandbox did not start")
         dnis = [arg for s in DEMO_SUBSCRIBERS if s.account for arg in ("--dni", s.dni)]
         self._run("accounts_demo_user", *dnis, "--password", DEMO_PASSWORD)
+        self._run("shell", "-c", STAFF_ENSURE)
         portal = self.portal_parts()
         for part in portal:
             self._start(part)
@@ -277,6 +281,14 @@ class Stack:
         self.processes.clear()
 
 
+# The demo's staff account (kept as it is when the state is kept): staff only, not an admin.
+STAFF_ENSURE = (
+    "from accounts.models import User\n"
+    f"User.objects.filter(dni='{DEMO_STAFF_DNI}').exists() or User.objects.create_user("
+    f"'{DEMO_STAFF_DNI}', '{DEMO_PASSWORD}', name='{DEMO_STAFF_NAME}', is_staff=True)"
+)
+
+
 def banner(stack: Stack, *, kept: bool) -> str:
     """What the terminal shows once everything runs: where, who to sign in as, what each shows."""
     rows = "\n".join(f"    {s.dni}  {s.name:<15} {s.shows}" for s in DEMO_SUBSCRIBERS)
@@ -289,6 +301,8 @@ def banner(stack: Stack, *, kept: bool) -> str:
         f"\n  Portal:   {stack.url}/   (DEBUG off: the real error pages)\n"
         f"  Sign in with the cédula of a sandbox subscriber, password {DEMO_PASSWORD}:\n"
         f"{rows}\n"
+        f"  Staff:    cédula {DEMO_STAFF_DNI}, same password: reported transfers at "
+        f"{stack.url}/staff/transfers/\n"
         f"  Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.\n"
         f"  Sandbox:  SmartISP {stack.smartisp_url}/  gateway {stack.gateway_url}/\n"
         f"  State:    {stack.state_dir.name}/ {state}\n"

@@ -4,7 +4,14 @@ where everything runs and how the state is reset."""
 from datetime import date
 from pathlib import Path
 
-from portal.sandbox.demo import DEMO_PASSWORD, DEMO_SUBSCRIBERS, Stack, banner
+from portal.sandbox.demo import (
+    DEMO_PASSWORD,
+    DEMO_STAFF_DNI,
+    DEMO_SUBSCRIBERS,
+    STAFF_ENSURE,
+    Stack,
+    banner,
+)
 
 
 def _shows(dni: str) -> str:
@@ -51,6 +58,19 @@ def test_the_banner_names_the_ports_the_state_and_every_sign_in():
     for subscriber in DEMO_SUBSCRIBERS:
         assert subscriber.dni in text and subscriber.shows in text
     assert "make demo-reset" in banner(stack, kept=True)
+    assert f"Staff:    cédula {DEMO_STAFF_DNI}" in text and "/staff/transfers/" in text
+
+
+def test_the_demo_staff_account_reviews_transfers_and_is_made_once(client, db):
+    from accounts.models import User
+
+    exec(STAFF_ENSURE)  # what the demo runs through manage.py shell at every start
+    exec(STAFF_ENSURE)
+
+    staff = User.objects.get(dni=DEMO_STAFF_DNI)
+    assert staff.is_staff and not staff.is_superuser and staff.check_password(DEMO_PASSWORD)
+    client.force_login(staff)
+    assert client.get("/staff/transfers/").status_code == 200
 
 
 def test_the_stack_runs_as_production_does():
