@@ -164,7 +164,7 @@ def test_another_bank_is_named_in_words_on_the_queue_and_the_review(
     queue = staff_client.get("/staff/transfers/", **lang).content.decode()
     review = staff_client.get(f"/staff/transfers/{report.pk}/", **lang).content.decode()
 
-    assert f"{label} · 0012345" in queue
+    assert f'{label} · <span class="transfer-ref">0012345</span>' in queue
     assert f"<dd>{label}</dd>" in review
     for page in (queue, review):
         assert ">other" not in page and "other ·" not in page
@@ -237,6 +237,7 @@ def test_the_same_reference_at_another_bank_is_shown_to_staff(staff_client, subs
 
 
 ES = {"HTTP_ACCEPT_LANGUAGE": "es"}
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NO_LONGER_UNPAID = "The reported invoices are no longer all unpaid"
 
 
@@ -294,3 +295,27 @@ def test_a_report_made_an_hour_ago_says_so(staff_client, subscriber):
     page = staff_client.get("/staff/transfers/").content.decode()
 
     assert "1\xa0hour ago" in page
+
+
+REF = "BG-20261201-77"
+UNBROKEN = f'<span class="transfer-ref">{REF}</span>'
+
+
+def test_the_queue_row_keeps_the_reference_in_one_piece(staff_client, subscriber):
+    report_make(subscriber, reference=REF)
+
+    page = staff_client.get("/staff/transfers/").content.decode()
+
+    assert UNBROKEN in page
+
+
+def test_the_review_heading_and_facts_keep_the_reference_in_one_piece(
+    staff_client, subscriber, unpaid
+):
+    report = report_make(subscriber, reference=REF)
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/", **EN).content.decode()
+
+    assert f"<h1>Transfer {UNBROKEN}</h1>" in page
+    assert f"<dd>{UNBROKEN}</dd>" in page
+    assert f"<title>Transfer {REF}" in page  # the tab's title stays plain text

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
@@ -35,3 +36,10 @@ def ago(when: datetime) -> str:
     if timezone.now() - when < timedelta(minutes=1):
         return gettext("just now")
     return gettext("%(when)s ago") % {"when": timesince(when)}
+
+
+@register.filter
+def unbroken(reference: str) -> str:
+    """A bank reference marked up to stay on one line where it fits: "BG-20261201-77" would
+    otherwise break at its hyphens (transfers.css, .transfer-ref)."""
+    return format_html('<span class="transfer-ref">{}</span>', reference)
