@@ -38,8 +38,16 @@ def _next_url(request: HttpRequest) -> str:
     return redirects.next_path(request, request.POST.get("next") or request.GET.get("next"))
 
 
-def _after_sign_in(next_url: str) -> HttpResponse:
-    return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+def _after_sign_in(next_url: str, user: User) -> HttpResponse:
+    return HttpResponseRedirect(next_url or _landing(user))
+
+
+def _landing(user: User) -> str:
+    """Where a sign-in without `next` goes: staff with no subscriber account have nothing on the
+    dashboard, so they go to the transfers waiting for them."""
+    if user.is_staff and user.smartisp_id is None:
+        return reverse("staff_transfers:queue")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @sensitive_post_parameters("password")
@@ -48,7 +56,7 @@ def _after_sign_in(next_url: str) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if request.method == "GET" and request.user.is_authenticated:
-        return _after_sign_in(next_url)
+        return _after_sign_in(next_url, request.user)
     # Lockouts are answered here (see accounts.lockout.lockout_response).
     setattr(request, lockout.VIEW_FLAG, True)
     status = 200
@@ -64,7 +72,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             request.session.set_expiry(REMEMBER_ME if form.cleaned_data["remember"] else 0)
             services.account_signed_in(user, language=get_language())
-            return _after_sign_in(next_url)
+            return _after_sign_in(next_url, user)
     elif form.refused_until:
         return lockout.locked_response(request, form.refused_until)
     context = {

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from billing.ledger import invoices_paid_now
+from billing.ledger import invoices_oldest_first, invoices_paid_now
 from portal.smartisp import cache
 from portal.smartisp.errors import SmartISPError
 from portal.smartisp.parallel import gather
@@ -172,7 +172,7 @@ class Dashboard:
     next_overdue: bool
     cutoff: date | None  # the earliest cut-off of an unpaid invoice, shown when at risk
     cutoff_passed: bool
-    at_risk: bool
+    at_risk: bool  # something is still owed and the service is suspended or can be cut off soon
     suspended: bool
     tickets: tuple[Ticket, ...] | None  # None: SmartISP did not answer for tickets
     # SmartISP did not answer the client search the services come from (some installs lack it):
@@ -187,6 +187,11 @@ class Dashboard:
     @property
     def all_paid(self) -> bool:
         return not self.unpaid
+
+    @property
+    def reconnecting(self) -> bool:
+        """Suspended with nothing owed: the payment is in, SmartISP has yet to reconnect."""
+        return self.suspended and self.all_paid
 
     @property
     def payable(self) -> list[Invoice]:
@@ -237,8 +242,9 @@ def dashboard_get(
     next_invoice = invoice_next(unpaid)
     cutoff = cutoff_of(unpaid)
     suspended = any(not s.is_active for s in services)
-    at_risk = suspended or (
-        cutoff is not None and cutoff <= today + timedelta(days=CUTOFF_WARNING_DAYS)
+    # Nothing owed: a suspension is waiting for SmartISP to reconnect, not for a payment.
+    at_risk = bool(unpaid) and (
+        suspended or (cutoff is not None and cutoff <= today + timedelta(days=CUTOFF_WARNING_DAYS))
     )
     return Dashboard(
         services=lines,
@@ -254,7 +260,7 @@ def dashboard_get(
         suspended=suspended,
         tickets=_latest_own(client_id, tickets) if tickets is not None else None,
         services_unavailable=client_id is not None and found["services"] is None,
-        paid_now=tuple(invoices_newest_first(paid_now)),
+        paid_now=tuple(invoices_oldest_first(paid_now)),
         under_review=under_review,
         reviews=tuple(dict.fromkeys(waiting[i.num_bill] for i in under_review)),
     )

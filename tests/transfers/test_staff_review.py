@@ -164,7 +164,7 @@ def test_another_bank_is_named_in_words_on_the_queue_and_the_review(
     queue = staff_client.get("/staff/transfers/", **lang).content.decode()
     review = staff_client.get(f"/staff/transfers/{report.pk}/", **lang).content.decode()
 
-    assert f"{label} · 0012345" in queue
+    assert f'{label} · <span class="transfer-ref">0012345</span>' in queue
     assert f"<dd>{label}</dd>" in review
     for page in (queue, review):
         assert ">other" not in page and "other ·" not in page
@@ -234,3 +234,88 @@ def test_the_same_reference_at_another_bank_is_shown_to_staff(staff_client, subs
         f"The same reference, at Banco Pichincha, is in report {approved.pk} (approved): "
         "check it is not one transfer reported twice." in page
     )
+
+
+ES = {"HTTP_ACCEPT_LANGUAGE": "es"}
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+NO_LONGER_UNPAID = "The reported invoices are no longer all unpaid"
+
+
+def test_the_pre_decision_warning_shows_while_the_report_is_under_review(
+    staff_client, subscriber, smartisp
+):
+    smartisp.upsert(responses.GET, api("InvoiceClientStatus3/1"), json={"invoices": []})
+    report = report_make(subscriber)
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/").content.decode()
+
+    assert NO_LONGER_UNPAID in page
+
+
+def test_a_decided_report_has_no_pre_decision_warning(staff_client, subscriber, staff, smartisp):
+    # Approved: SmartISP lists its invoices paid now, which is the point, not a warning.
+    smartisp.upsert(responses.GET, api("InvoiceClientStatus3/1"), json={"invoices": []})
+    report = report_make(subscriber, status="approved", decided_by=staff, decided_at=timezone.now())
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/").content.decode()
+
+    assert "Approved by Ana Staff" in page
+    assert NO_LONGER_UNPAID not in page
+
+
+@pytest.mark.parametrize(
+    ("status", "english"),
+    [("approved", "Approved by Ana Staff"), ("rejected", "Rejected by Ana Staff")],
+)
+def test_a_decision_is_worded_for_a_transfer_not_a_payment(
+    staff_client, subscriber, staff, unpaid, status, english
+):
+    # "rejected" alone is shared with payments (masculine in Spanish); a transfer is feminine.
+    report = report_make(subscriber, status=status, decided_by=staff, decided_at=timezone.now())
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/").content.decode()
+    spanish = staff_client.get(f"/staff/transfers/{report.pk}/", **ES).content.decode()
+
+    assert english in page
+    assert "Rechazado por" not in spanish
+
+
+def test_a_report_made_just_now_is_not_zero_minutes_old(staff_client, subscriber):
+    report_make(subscriber, created_at=timezone.now() - timedelta(seconds=20))
+
+    page = staff_client.get("/staff/transfers/").content.decode()
+
+    assert "just now" in page
+    assert "0\xa0minutes" not in page and "0 minutes" not in page
+
+
+def test_a_report_made_an_hour_ago_says_so(staff_client, subscriber):
+    report_make(subscriber, created_at=timezone.now() - timedelta(hours=1, seconds=5))
+
+    page = staff_client.get("/staff/transfers/").content.decode()
+
+    assert "1\xa0hour ago" in page
+
+
+REF = "BG-20261201-77"
+UNBROKEN = f'<span class="transfer-ref">{REF}</span>'
+
+
+def test_the_queue_row_keeps_the_reference_in_one_piece(staff_client, subscriber):
+    report_make(subscriber, reference=REF)
+
+    page = staff_client.get("/staff/transfers/").content.decode()
+
+    assert UNBROKEN in page
+
+
+def test_the_review_heading_and_facts_keep_the_reference_in_one_piece(
+    staff_client, subscriber, unpaid
+):
+    report = report_make(subscriber, reference=REF)
+
+    page = staff_client.get(f"/staff/transfers/{report.pk}/", **EN).content.decode()
+
+    assert f"<h1>Transfer {UNBROKEN}</h1>" in page
+    assert f"<dd>{UNBROKEN}</dd>" in page
+    assert f"<title>Transfer {REF}" in page  # the tab's title stays plain text
