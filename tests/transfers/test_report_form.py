@@ -44,7 +44,7 @@ def test_an_invoice_a_report_under_review_covers_is_not_ticked_and_links_to_it(
 
     page = subscriber_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert '<input type="checkbox" name="invoices" value="3112">' in page
+    assert 'data-amount="330.00" name="invoices" value="3112">' in page
     assert 'name="invoices" value="4624" checked' in page
     assert "Total to pay: <strong" in page and "$21.51" in page and "$351.51" not in page
     assert "Transfer under review." in page
@@ -279,7 +279,7 @@ def test_an_invoice_paid_since_the_form_was_opened_is_refused(subscriber_client,
     assert "Choose among your unpaid invoices." in response.content.decode()
 
 
-# -- a refused form opens at its errors ------------------------------------------------------------
+# -- a refused form opens at its errors; the total follows the ticks -----------------------------
 
 
 def before_first_field(page: str, first_field: str) -> bool:
@@ -316,3 +316,13 @@ def test_a_rejection_without_reason_opens_at_the_decision_forms_errors(
     assert f'action="{url}#form-errors"' in opened
     assert before_first_field(refused, "reason")
     assert "Please check the fields marked below." in refused
+
+
+def test_each_invoice_box_carries_its_amount_for_the_total_script(subscriber_client, unpaid):
+    page = subscriber_client.get(URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert 'data-amount="330.00" name="invoices" value="3112" checked' in page
+    assert 'data-amount="21.51" name="invoices" value="4624" checked' in page
+    # The script writes money as the server does in this language: "$1234,56" in Spanish.
+    assert 'data-pick-total data-money-sample="$1234,56">$351,51</strong>' in page
+    assert '<script src="/static/js/pick-total.js" defer></script>' in page
