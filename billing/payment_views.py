@@ -63,7 +63,8 @@ def pay_many(request: HttpRequest) -> HttpResponse:
     by_number = {i.num_bill: i for i in unpaid}
     if not wanted and request.POST.get("picked") and unpaid:
         messages.info(request, _("Tick at least one invoice to pay."))
-        return redirect(back)
+        # Ticked again, the boxes would make a second tap pay everything.
+        return redirect(f"{back}?status=unpaid&picked=none")
     if not wanted:
         chosen = list(unpaid)
     elif any(n not in by_number for n in wanted):

@@ -54,6 +54,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "invoices": lists.paid if tab == "paid" else lists.unpaid,
         "counts": {"unpaid": len(lists.unpaid), "paid": len(lists.paid)},
         "paid_now": lists.paid_now,
+        # After "Pay the selected" with nothing ticked (pay_many): the boxes stay unticked.
+        "picked_none": request.GET.get("picked") == "none",
     }
     template = "billing/invoice_list.html"
     # A history restore asks for the whole page even though it comes from htmx.

@@ -123,10 +123,24 @@ def test_the_invoice_list_lets_the_subscriber_pick_with_a_plain_form(subscriber_
     form = form[: form.index("</form>")]
     assert 'method="post" action="/billing/pay/"' in form
     assert "csrfmiddlewaretoken" in form
-    assert '<input type="checkbox" name="invoices" value="3112" checked>' in form
-    assert '<input type="checkbox" name="invoices" value="4624" checked>' in form
+    box = '<input type="checkbox" name="invoices" value='
+    assert f'{box}"3112" data-amount="330.00" checked>' in form
+    assert f'{box}"4624" data-amount="21.51" checked>' in form
     assert '<button type="submit"' in form
     assert '<input type="hidden" name="picked" value="1">' in form
+
+
+def test_the_pay_button_is_given_the_ticked_total_by_a_script_and_keeps_its_label_without(
+    subscriber_client, lists
+):
+    page = subscriber_client.get("/billing/invoices/", **EN).content.decode()
+
+    button = page[page.index('<button type="submit" class="button button-block"') :]
+    button = button[: button.index("</button>")]
+    assert 'data-pick-total data-money-sample="$1234.56"' in button
+    assert 'data-label="Pay the selected invoices: {total}"' in button
+    assert button.endswith(">Pay the selected invoices")  # what it says without JavaScript
+    assert '<script src="/static/js/pick-total.js" defer></script>' in page
 
 
 def test_the_invoice_list_with_every_box_unticked_pays_nothing_and_says_so(
@@ -135,10 +149,21 @@ def test_the_invoice_list_with_every_box_unticked_pays_nothing_and_says_so(
     # What the browser sends from the list's form when the subscriber unticks every invoice.
     response = subscriber_client.post(PAY_MANY, {"picked": "1"}, **EN)
 
-    assert response.status_code == 302 and response["Location"] == "/billing/invoices/"
+    assert response.status_code == 302
+    assert response["Location"] == "/billing/invoices/?status=unpaid&picked=none"
     assert "Tick at least one invoice" in str(next(iter(response.wsgi_request._messages)))
     assert asked_checkouts(lists) == []
     assert not Payment.objects.exists()
+
+
+def test_the_list_after_an_empty_pick_keeps_every_box_unticked(subscriber_client, lists):
+    # Ticked again, a second tap on the button (which shows no amount) would pay everything.
+    response = subscriber_client.post(PAY_MANY, {"picked": "1"}, **EN, follow=True)
+
+    page = response.content.decode()
+    assert "Tick at least one invoice to pay." in page
+    assert 'name="invoices" value="3112"' in page and 'name="invoices" value="4624"' in page
+    assert " checked" not in page[page.index('<form class="pick-form"') :]
 
 
 # -- never stuck --------------------------------------------------------------------------------

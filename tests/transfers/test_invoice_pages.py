@@ -106,8 +106,8 @@ def test_the_invoice_list_leaves_an_invoice_under_review_unticked_but_selectable
 
     form = page[page.index('<form class="pick-form"') :]
     form = form[: form.index("</form>")]
-    assert '<input type="checkbox" name="invoices" value="3112">' in form
-    assert '<input type="checkbox" name="invoices" value="4624" checked>' in form
+    assert '<input type="checkbox" name="invoices" value="3112" data-amount="330.00">' in form
+    assert 'name="invoices" value="4624" data-amount="21.51" checked>' in form
     item = form[form.index('value="3112"') :]  # newest first: 3112 is the last one
     item = item[: item.index("</li>")]
     assert "Transfer under review." in item

@@ -44,7 +44,7 @@ def test_an_invoice_a_report_under_review_covers_is_not_ticked_and_links_to_it(
 
     page = subscriber_client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert '<input type="checkbox" name="invoices" value="3112">' in page
+    assert 'data-amount="330.00" name="invoices" value="3112">' in page
     assert 'name="invoices" value="4624" checked' in page
     assert "Total to pay: <strong" in page and "$21.51" in page and "$351.51" not in page
     assert "Transfer under review." in page
@@ -141,7 +141,7 @@ def test_a_hostile_file_through_the_form_is_refused_keeping_the_rest_and_storing
 
     page = response.content.decode()
     assert response.status_code == 400
-    assert 'class="notice notice-error" role="alert"' in page
+    assert 'class="notice notice-error" id="form-errors" tabindex="-1" role="alert"' in page
     errors = page[page.index('id="receipt-errors"') :]
     assert message in errors[: errors.index("</ul>")]
     assert 'value="BG 5566-77"' in page and 'value="21,51"' in page
@@ -277,3 +277,52 @@ def test_an_invoice_paid_since_the_form_was_opened_is_refused(subscriber_client,
 
     assert response.status_code == 400
     assert "Choose among your unpaid invoices." in response.content.decode()
+
+
+# -- a refused form opens at its errors; the total follows the ticks -----------------------------
+
+
+def before_first_field(page: str, first_field: str) -> bool:
+    """The focusable, announced error summary comes before the form's first field."""
+    summary = page.find('id="form-errors"')
+    tag = page[page.rfind("<", 0, summary) : page.find(">", summary)]
+    return (
+        summary != -1
+        and summary < page.find(f'name="{first_field}"')
+        and 'tabindex="-1"' in tag
+        and 'role="alert"' in tag
+    )
+
+
+def test_a_refused_report_opens_at_its_error_summary(subscriber_client, unpaid, media):
+    opened = subscriber_client.get(URL).content.decode()
+    refused = subscriber_client.post(URL, report_data(amount="300.00"))
+
+    # The browser follows the action's fragment when the answer is the form again.
+    assert f'action="{URL}#form-errors"' in opened
+    assert 'id="form-errors"' not in opened
+    assert before_first_field(refused.content.decode(), "invoices")
+
+
+def test_a_rejection_without_reason_opens_at_the_decision_forms_errors(
+    staff_client, subscriber, unpaid
+):
+    report = report_make(subscriber)
+    url = f"/staff/transfers/{report.pk}/"
+
+    opened = staff_client.get(url).content.decode()
+    refused = staff_client.post(url, {"decision": "reject"}).content.decode()
+
+    assert f'action="{url}#form-errors"' in opened
+    assert before_first_field(refused, "reason")
+    assert "Please check the fields marked below." in refused
+
+
+def test_each_invoice_box_carries_its_amount_for_the_total_script(subscriber_client, unpaid):
+    page = subscriber_client.get(URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert 'data-amount="330.00" name="invoices" value="3112" checked' in page
+    assert 'data-amount="21.51" name="invoices" value="4624" checked' in page
+    # The script writes money as the server does in this language: "$1234,56" in Spanish.
+    assert 'data-pick-total data-money-sample="$1234,56">$351,51</strong>' in page
+    assert '<script src="/static/js/pick-total.js" defer></script>' in page
