@@ -23,4 +23,4 @@ def test_a_settled_payments_badge_is_not_the_invoices_feminine_word(
 
     html = subscriber_client.get(f"/billing/payments/{payment.reference}/", **ES).content.decode()
 
-    assert badges(html) and "Pagada" not in badges(html)
+    assert badges(html) and "Pagada" not in badges(html) and "Pagado" in badges(html)

@@ -277,7 +277,7 @@ def test_a_decision_is_worded_for_a_transfer_not_a_payment(
     spanish = staff_client.get(f"/staff/transfers/{report.pk}/", **ES).content.decode()
 
     assert english in page
-    assert "Rechazado por" not in spanish
+    assert "Rechazado por" not in spanish and "Rechazada por" in spanish
 
 
 def test_a_report_made_just_now_is_not_zero_minutes_old(staff_client, subscriber):
