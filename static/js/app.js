@@ -9,3 +9,11 @@
     });
   });
 })();
+
+// A refused form: its error summary (id form-errors) into view and focus, so a phone shows what
+// went wrong instead of the unchanged top of the page. Without JavaScript the summary is still
+// the first thing in the form.
+(function () {
+  var summary = document.getElementById("form-errors");
+  if (summary) summary.focus();
+})();

@@ -125,6 +125,9 @@ def test_report_a_transfer_with_a_photo_and_staff_approve_it(portal, new_context
 
     # The amount is refused; everything typed is kept.
     expect(page.locator(".errorlist")).to_contain_text(re.compile("total", re.I))
+    # The summary is focused (app.js), so the phone shows it, not the page's unchanged top.
+    expect(page.locator("#form-errors")).to_be_focused()
+    expect(page.locator("#form-errors")).to_be_in_viewport()
     expect(page.locator("input[name=reference]")).to_have_value("E2E-778899")
     _shot(page, "phone-transfer-refused")
     page.fill("input[name=amount]", f"{amount:.2f}".replace(".", ","))
@@ -132,7 +135,7 @@ def test_report_a_transfer_with_a_photo_and_staff_approve_it(portal, new_context
     _shot(page, "phone-transfer-form")
     page.locator("form.transfer-form button[type=submit]").click()
 
-    expect(page).to_have_url(re.compile(r"/billing/transfers/\d+/(#form-errors)?$"))
+    expect(page).to_have_url(re.compile(r"/billing/transfers/\d+/$"))
     report_url = page.url
     expect(page.locator(".transfer-state")).to_contain_text(re.compile("En revisión", re.I))
     _shot(page, "phone-transfer-under-review")
@@ -150,7 +153,7 @@ def test_report_a_transfer_with_a_photo_and_staff_approve_it(portal, new_context
     assert staff.evaluate("(img) => img.naturalWidth", receipt.element_handle()) == 900
     _shot(staff, "phone-staff-transfer-review")
     staff.locator("button[name=decision][value=approve]").click()
-    expect(staff).to_have_url(re.compile(r"/staff/transfers/(#form-errors)?$"))
+    expect(staff).to_have_url(re.compile(r"/staff/transfers/$"))
     expect(staff.locator(".notice-success")).to_be_visible()
     assert_no_page_errors(staff)
 
