@@ -59,7 +59,9 @@ def test_suspended_with_nothing_listed_unpaid_is_not_asked_to_pay(subscriber_cli
     page = text(subscriber_client.get("/", **EN).content.decode())
 
     assert "You are all paid up" in page
-    assert "will be reconnected once your provider records it" in page
+    # No payment of theirs is on its way: the portal does not claim to have received one.
+    assert "We received your payment" not in page
+    assert "Your service is suspended, and you owe nothing." in page
     assert "Pay your invoices" not in page
 
 
