@@ -281,12 +281,18 @@ class Stack:
         self.processes.clear()
 
 
-# The demo's staff account (kept as it is when the state is kept): staff only, not an admin.
-STAFF_ENSURE = (
-    "from accounts.models import User\n"
-    f"User.objects.filter(dni='{DEMO_STAFF_DNI}').exists() or User.objects.create_user("
-    f"'{DEMO_STAFF_DNI}', '{DEMO_PASSWORD}', name='{DEMO_STAFF_NAME}', is_staff=True)"
-)
+def staff_ensure(dni: str, password: str, name: str) -> str:
+    """`manage.py shell -c` code that makes a staff account (staff only, not an admin) unless the
+    DNI has one already (then it is kept as it is)."""
+    return (
+        "from accounts.models import User\n"
+        f"User.objects.filter(dni={dni!r}).exists() or User.objects.create_user("
+        f"{dni!r}, {password!r}, name={name!r}, is_staff=True)"
+    )
+
+
+# The demo's staff account, made at every start (kept when the state is).
+STAFF_ENSURE = staff_ensure(DEMO_STAFF_DNI, DEMO_PASSWORD, DEMO_STAFF_NAME)
 
 
 def banner(stack: Stack, *, kept: bool) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import expect
 
+from portal.sandbox.demo import staff_ensure
 from tests.e2e.browser import BASE_DIR, NARROW, SETTLE_MS
 from tests.e2e.conftest import assert_no_page_errors, watched
 
@@ -55,12 +56,7 @@ def reporter_session(portal):
 
 def staff_storage_state(portal) -> dict:
     """A staff member's signed-in browser state (the account made as the README says)."""
-    code = (
-        "from accounts.models import User\n"
-        f"User.objects.filter(dni='{STAFF_DNI}').exists() or User.objects.create_user("
-        f"'{STAFF_DNI}', '{STAFF_PASSWORD}', name='Ana Revisora', is_staff=True)"
-    )
-    _manage(portal, "shell", "-c", code)
+    _manage(portal, "shell", "-c", staff_ensure(STAFF_DNI, STAFF_PASSWORD, "Ana Revisora"))
     return portal.storage_state(STAFF_DNI, STAFF_PASSWORD)
 
 
